@@ -1,0 +1,64 @@
+using System;
+using System.Text.Json;
+using Dbos.Serialization;
+using Microsoft.Extensions.Logging;
+
+namespace Dbos;
+
+/// <summary>Settings of a DBOS runtime. Only <see cref="SystemDatabaseUrl"/> usually needs setting.</summary>
+public sealed class DbosOptions
+{
+    /// <summary>The file used when <see cref="SystemDatabaseUrl"/> is not set.</summary>
+    public const string DefaultSqliteFile = "dbos_system.sqlite";
+
+    /// <summary>
+    /// Where the system database is: a DBOS-style <c>postgresql://user:password@host:port/database</c> URL, an
+    /// Npgsql connection string (<c>Host=...;Database=...</c>), <c>sqlite:///path</c>, a SQLite connection string
+    /// (<c>Data Source=...</c>) or a SQLite file path. Defaults to the SQLite file <c>dbos_system.sqlite</c>.
+    /// </summary>
+    public string? SystemDatabaseUrl { get; set; }
+
+    /// <summary>The application's name; stored as <c>application_name</c> when set. Null leaves rows unclaimed, as DBOS does.</summary>
+    public string? ApplicationName { get; set; }
+
+    /// <summary>This process's executor ID. Defaults to the environment variable <c>DBOS__VMID</c>, else <c>local</c>.
+    /// Recovery at start resumes the PENDING workflows of this executor ID.</summary>
+    public string? ExecutorId { get; set; }
+
+    /// <summary>The application version. Defaults to <c>DBOS__APPVERSION</c>, else a hash of the registered workflows'
+    /// names and source, so a code change to a workflow makes a new version.</summary>
+    public string? ApplicationVersion { get; set; }
+
+    /// <summary>The PostgreSQL schema of the system tables (DBOS's default is <c>dbos</c>).</summary>
+    public string SystemDatabaseSchema { get; set; } = "dbos";
+
+    /// <summary>Maximum pooled connections to a PostgreSQL system database.</summary>
+    public int SystemDatabasePoolSize { get; set; } = 20;
+
+    /// <summary>Whether start-up creates or upgrades the system database schema.</summary>
+    public bool RunMigrations { get; set; } = true;
+
+    /// <summary>Whether start-up resumes this executor's PENDING workflows.</summary>
+    public bool RecoverPendingWorkflows { get; set; } = true;
+
+    /// <summary>How long to try reaching the system database at start before failing.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long shutdown waits for running workflows to reach a checkpoint; the rest are left to recovery.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Options for the default portable JSON serializer (ignored when <see cref="Serializer"/> is set).</summary>
+    public JsonSerializerOptions? JsonSerializerOptions { get; set; }
+
+    /// <summary>A serializer to use instead of portable JSON. Rows it writes carry its <see cref="IDbosSerializer.Name"/>;
+    /// other DBOS clients can read only <c>portable_json</c> rows.</summary>
+    public IDbosSerializer? Serializer { get; set; }
+
+    /// <summary>The clock used for step retry intervals and other waits. Tests can pass a fake one.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Logging for the runtime; with <c>AddDbos</c> the application's logger factory is used.</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
+
+    internal DbosOptions Clone() => (DbosOptions)MemberwiseClone();
+}

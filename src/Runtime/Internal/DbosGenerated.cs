@@ -1,0 +1,83 @@
+using System;
+using System.ComponentModel;
+using System.Threading.Tasks;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dbos.Internal;
+
+/// <summary>
+/// The entry points generated code calls. Not for direct use: call your <c>[Workflow]</c> and <c>[Step]</c>
+/// methods normally and the generated interceptors route them here.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class DbosGenerated
+{
+    /// <summary>Adds a workflow to the process-wide registry (called from a generated module initializer).</summary>
+    public static void RegisterWorkflow(WorkflowDescriptor workflow) => WorkflowRegistry.Global.Register(workflow);
+
+    /// <summary>Adds DI registrations (workflow classes, typed clients) that <c>AddDbos</c> applies.</summary>
+    public static void RegisterServices(Action<IServiceCollection> register) => WorkflowRegistry.Global.RegisterServices(register);
+
+    /// <summary>Gets the instance a recovered instance workflow runs on: from DI, else from <paramref name="create"/>.</summary>
+    public static T GetInstance<T>(IServiceProvider services, Func<T>? create) where T : class
+    {
+        if (services.GetService(typeof(T)) is T fromServices)
+        {
+            return fromServices;
+        }
+
+        return create is not null
+            ? create()
+            : throw new InvalidOperationException(
+                $"Cannot create {typeof(T).FullName} to run its workflow: register it in the service collection (AddDbos does this for " +
+                "classes with [Workflow] methods) or give it a public parameterless constructor.");
+    }
+
+    // Workflows: a call outside a workflow starts (or joins) a durable workflow; inside one it starts a child and waits for it.
+
+    public static Task<TResult> RunWorkflowAsync<TResult>(WorkflowDescriptor workflow, object?[] arguments, Func<Task<TResult>> body, DbosRuntime? runtime = null)
+        => WorkflowExecutor.RunAsync(workflow, arguments, body, runtime);
+
+    public static Task RunWorkflowAsync(WorkflowDescriptor workflow, object?[] arguments, Func<Task> body, DbosRuntime? runtime = null)
+        => WorkflowExecutor.RunAsync(workflow, arguments, Adapt(body), runtime);
+
+    public static TResult RunWorkflow<TResult>(WorkflowDescriptor workflow, object?[] arguments, Func<TResult> body, DbosRuntime? runtime = null)
+        => SyncOverAsync.Run(() => WorkflowExecutor.RunAsync(workflow, arguments, () => Task.FromResult(body()), runtime));
+
+    public static void RunWorkflow(WorkflowDescriptor workflow, object?[] arguments, Action body, DbosRuntime? runtime = null)
+        => SyncOverAsync.Run(() => WorkflowExecutor.RunAsync(workflow, arguments, () => { body(); return Task.FromResult<object?>(null); }, runtime));
+
+    // Background starts: return once the workflow is durably recorded.
+
+    public static Task<WorkflowHandle<TResult>> StartWorkflowAsync<TResult>(WorkflowDescriptor workflow, object?[] arguments, Func<Task<TResult>> body, DbosRuntime? runtime = null)
+        => WorkflowExecutor.StartAsync(workflow, arguments, body, runtime);
+
+    public static async Task<WorkflowHandle> StartWorkflowAsync(WorkflowDescriptor workflow, object?[] arguments, Func<Task> body, DbosRuntime? runtime = null)
+        => await WorkflowExecutor.StartAsync(workflow, arguments, Adapt(body), runtime).ConfigureAwait(false);
+
+    public static Task<WorkflowHandle<TResult>> StartWorkflowAsync<TResult>(WorkflowDescriptor workflow, object?[] arguments, Func<TResult> body, DbosRuntime? runtime = null)
+        => WorkflowExecutor.StartAsync(workflow, arguments, () => Task.FromResult(body()), runtime);
+
+    public static async Task<WorkflowHandle> StartWorkflowAsync(WorkflowDescriptor workflow, object?[] arguments, Action body, DbosRuntime? runtime = null)
+        => await WorkflowExecutor.StartAsync(workflow, arguments, () => { body(); return Task.FromResult<object?>(null); }, runtime).ConfigureAwait(false);
+
+    // Steps: inside a workflow a checkpointed operation; elsewhere (or inside another step) a plain call.
+
+    public static Task<TResult> RunStepAsync<TResult>(StepDescriptor step, Func<Task<TResult>> body)
+        => StepExecutor.RunAsync(step, body);
+
+    public static Task RunStepAsync(StepDescriptor step, Func<Task> body)
+        => StepExecutor.RunAsync(step, Adapt(body));
+
+    public static TResult RunStep<TResult>(StepDescriptor step, Func<TResult> body)
+        => StepExecutor.RunSync(step, body);
+
+    public static void RunStep(StepDescriptor step, Action body)
+        => StepExecutor.RunSync<object?>(step, () => { body(); return null; });
+
+    private static Func<Task<object?>> Adapt(Func<Task> body) => async () =>
+    {
+        await body().ConfigureAwait(false);
+        return null;
+    };
+}

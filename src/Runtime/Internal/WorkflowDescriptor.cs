@@ -1,0 +1,51 @@
+using System;
+using System.ComponentModel;
+using System.Threading.Tasks;
+
+namespace Dbos.Internal;
+
+/// <summary>What the generator knows about one <c>[Workflow]</c> method. Used by generated code only.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed class WorkflowDescriptor
+{
+    /// <param name="name">The stable workflow name (<c>[Workflow(Name)]</c> or the method name).</param>
+    /// <param name="className">The class name stored in <c>class_name</c> (the simple name of the declaring class).</param>
+    /// <param name="maxRecoveryAttempts">From <c>[Workflow(MaxRecoveryAttempts)]</c>.</param>
+    /// <param name="parameterNames">The method's parameter names, in order.</param>
+    /// <param name="parameterTypes">The method's parameter types, in order.</param>
+    /// <param name="resultType">The awaited result type, or <c>typeof(void)</c> for void/Task methods.</param>
+    /// <param name="sourceHash">A hash of the method's source text; feeds the computed application version.</param>
+    /// <param name="invoke">Runs the workflow body (uninterceped) for recovery: resolves the instance from the
+    /// service provider for instance methods, converts the arguments and returns the boxed result.</param>
+    public WorkflowDescriptor(
+        string name,
+        string className,
+        int maxRecoveryAttempts,
+        string[] parameterNames,
+        Type[] parameterTypes,
+        Type resultType,
+        string sourceHash,
+        Func<IServiceProvider, object?[], Task<object?>> invoke)
+    {
+        Name = name;
+        ClassName = className;
+        MaxRecoveryAttempts = maxRecoveryAttempts;
+        ParameterNames = parameterNames;
+        ParameterTypes = parameterTypes;
+        ResultType = resultType;
+        SourceHash = sourceHash;
+        Invoke = invoke;
+    }
+
+    public string Name { get; }
+    public string ClassName { get; }
+    public int MaxRecoveryAttempts { get; }
+    public string[] ParameterNames { get; }
+    public Type[] ParameterTypes { get; }
+    public Type ResultType { get; }
+    public string SourceHash { get; }
+    public Func<IServiceProvider, object?[], Task<object?>> Invoke { get; }
+
+    /// <summary>The registry key: class and name, as DBOS clients address a workflow.</summary>
+    public string QualifiedName => ClassName + "." + Name;
+}
