@@ -5,6 +5,8 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Dbos.Internal;
 
+#pragma warning disable RS0026 // Overloads with an optional runtime: only generated code calls these.
+
 /// <summary>
 /// The entry points generated code calls. Not for direct use: call your <c>[Workflow]</c> and <c>[Step]</c>
 /// methods normally and the generated interceptors route them here.
@@ -42,10 +44,19 @@ public static class DbosGenerated
         => WorkflowExecutor.RunAsync(workflow, arguments, Adapt(body), runtime);
 
     public static TResult RunWorkflow<TResult>(WorkflowDescriptor workflow, object?[] arguments, Func<TResult> body, DbosRuntime? runtime = null)
-        => SyncOverAsync.Run(() => WorkflowExecutor.RunAsync(workflow, arguments, () => Task.FromResult(body()), runtime));
+    {
+        if (WorkflowExecutor.TakeStartRequest() is { } request)
+        {
+            // DBOS.StartWorkflow(() => SyncWorkflow(...)): start in the background instead of blocking on the result.
+            WorkflowExecutor.StartForRequest(workflow, arguments, () => Task.FromResult(body()), runtime, request);
+            return default!;
+        }
+
+        return SyncOverAsync.Run(() => WorkflowExecutor.RunAsync(workflow, arguments, () => Task.FromResult(body()), runtime));
+    }
 
     public static void RunWorkflow(WorkflowDescriptor workflow, object?[] arguments, Action body, DbosRuntime? runtime = null)
-        => SyncOverAsync.Run(() => WorkflowExecutor.RunAsync(workflow, arguments, () => { body(); return Task.FromResult<object?>(null); }, runtime));
+        => RunWorkflow<object?>(workflow, arguments, () => { body(); return null; }, runtime);
 
     // Background starts: return once the workflow is durably recorded.
 

@@ -1,0 +1,83 @@
+using System;
+using System.Diagnostics;
+using System.Threading.Tasks;
+using Dbos;
+
+namespace Dbos.Samples.Orders;
+
+public sealed record Order(int OrderId, string Item, int Quantity, decimal UnitPrice);
+
+public sealed record Receipt(int OrderId, string ReservationId, string PaymentId, string TrackingNumber, decimal Total);
+
+/// <summary>A payment provider: charging twice would be a real-world bug, which is what durable steps prevent.</summary>
+public interface IPaymentGateway
+{
+    Task<string> ChargeAsync(int orderId, decimal amount);
+}
+
+public sealed class FakePaymentGateway : IPaymentGateway
+{
+    public Task<string> ChargeAsync(int orderId, decimal amount) => Task.FromResult($"pay-{orderId}-{amount:0.00}");
+}
+
+/// <summary>The order workflow: four steps, each checkpointed. Kill the process anywhere and run it again:
+/// the steps that had finished are not run again.</summary>
+public partial class OrderWorkflows(IPaymentGateway payments)
+{
+    /// <summary>Set by --crash-after N: the process kills itself (SIGKILL) after N steps have been checkpointed.</summary>
+    public static int? CrashAfterSteps { get; set; }
+
+    [Workflow]
+    public async Task<Receipt> PlaceOrder(Order order)
+    {
+        Console.WriteLine($"Workflow {DBOS.WorkflowId}: processing order {order.OrderId} ({order.Quantity} x {order.Item})");
+        var reservation = await ReserveInventory(order);
+        CrashIfAsked(1);
+        var total = order.Quantity * order.UnitPrice;
+        var payment = await ChargePayment(order.OrderId, total);
+        CrashIfAsked(2);
+        var tracking = await ShipOrder(order.OrderId, reservation);
+        CrashIfAsked(3);
+        await SendConfirmation(order.OrderId, tracking);
+        return new Receipt(order.OrderId, reservation, payment, tracking, total);
+    }
+
+    [Step]
+    private static async Task<string> ReserveInventory(Order order)
+    {
+        await Task.Delay(200);
+        Console.WriteLine($"  step 1: reserved {order.Quantity} x {order.Item}");
+        return $"res-{order.OrderId}";
+    }
+
+    [Step(RetriesAllowed = true, MaxAttempts = 5, IntervalSeconds = 0.5)]
+    private async Task<string> ChargePayment(int orderId, decimal total)
+    {
+        await Task.Delay(200);
+        var payment = await payments.ChargeAsync(orderId, total);
+        Console.WriteLine($"  step 2: charged {total:0.00} ({payment})");
+        return payment;
+    }
+
+    [Step]
+    private static async Task<string> ShipOrder(int orderId, string reservation)
+    {
+        await Task.Delay(200);
+        Console.WriteLine($"  step 3: shipped {reservation}");
+        return $"track-{orderId}";
+    }
+
+    [Step]
+    private static void SendConfirmation(int orderId, string tracking)
+        => Console.WriteLine($"  step 4: emailed confirmation for order {orderId} (tracking {tracking})");
+
+    private static void CrashIfAsked(int stepsDone)
+    {
+        if (CrashAfterSteps == stepsDone)
+        {
+            Console.WriteLine($"  -- crashing now (SIGKILL) after step {stepsDone}; run the sample again to resume --");
+            Console.Out.Flush();
+            Process.GetCurrentProcess().Kill();
+        }
+    }
+}

@@ -1,0 +1,47 @@
+using System;
+using System.Globalization;
+using System.Threading.Tasks;
+using Dbos;
+using Dbos.Samples.Orders;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+// Usage: dotnet run --project samples/Orders -- [--order N] [--crash-after STEPS] [--db PATH_OR_URL]
+var orderId = 1001;
+string database = "orders.sqlite";
+for (var i = 0; i < args.Length - 1; i++)
+{
+    switch (args[i])
+    {
+        case "--order": orderId = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "--crash-after": OrderWorkflows.CrashAfterSteps = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "--db": database = args[++i]; break;
+    }
+}
+
+var builder = Host.CreateApplicationBuilder();
+builder.Logging.SetMinimumLevel(LogLevel.Warning);
+builder.Services.AddSingleton<IPaymentGateway, FakePaymentGateway>();
+builder.Services.AddDbos(options => options.SystemDatabaseUrl = database);
+
+using var host = builder.Build();
+await host.StartAsync(); // migrates the system database and resumes workflows a crash left unfinished
+
+var runtime = host.Services.GetRequiredService<DbosRuntime>();
+var workflowId = $"order-{orderId}";
+var status = await runtime.GetWorkflowStatusAsync(workflowId);
+Console.WriteLine(status is null
+    ? $"Starting workflow {workflowId} (system database: {database})."
+    : $"Workflow {workflowId} already exists with status {status.Status} (recovery attempts: {status.RecoveryAttempts}); " +
+      "calling it again returns its result, running only the steps that never finished.");
+
+var orders = host.Services.GetRequiredService<IOrderWorkflowsClient>();
+Receipt receipt;
+using (new SetWorkflowID(workflowId))
+{
+    receipt = await orders.PlaceOrderAsync(new Order(orderId, "widget", 3, 19.99m));
+}
+
+Console.WriteLine($"Order {receipt.OrderId} done: total {receipt.Total:0.00}, payment {receipt.PaymentId}, tracking {receipt.TrackingNumber}.");
+await host.StopAsync();

@@ -1,0 +1,424 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Runtime.ExceptionServices;
+using System.Threading;
+using System.Threading.Tasks;
+using Dbos.Internal;
+using Dbos.Serialization;
+using Dbos.SystemDatabase;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Dbos;
+
+/// <summary>
+/// One DBOS runtime: a system database connection, an executor identity and the workflows this process runs.
+/// In an app with a host, <c>services.AddDbos(...)</c> creates and starts it; in a console app or a test,
+/// <c>await using var dbos = await DbosRuntime.LaunchAsync(options);</c>. Several runtimes may live in one process;
+/// calls outside workflows use the most recently launched one unless <see cref="Use"/> says otherwise.
+/// </summary>
+public sealed class DbosRuntime : IAsyncDisposable
+{
+    private static readonly object LaunchedGate = new();
+    private static readonly List<DbosRuntime> Launched = new();
+
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ConcurrentDictionary<string, ActiveWorkflow> _active = new(StringComparer.Ordinal);
+    private readonly IServiceProvider _services;
+    private readonly SemaphoreSlim _startGate = new(1, 1);
+    private ISystemDatabase? _database;
+    private int _state; // 0 created, 1 started, 2 stopping, 3 stopped
+
+    /// <summary>Creates a runtime; <see cref="StartAsync"/> connects, migrates and recovers.</summary>
+    /// <param name="options">The settings; copied, later changes have no effect.</param>
+    /// <param name="services">Where instance workflows are resolved from for recovery (optional).</param>
+    public DbosRuntime(DbosOptions options, IServiceProvider? services = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Options = options.Clone();
+        _services = services ?? EmptyServiceProvider.Instance;
+        var loggerFactory = Options.LoggerFactory ?? services?.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
+        Logger = loggerFactory.CreateLogger("Dbos");
+        Serializer = Options.Serializer ?? (Options.JsonSerializerOptions is null ? PortableJsonSerializer.Default : new PortableJsonSerializer(Options.JsonSerializerOptions));
+        ExecutorId = string.IsNullOrWhiteSpace(Options.ExecutorId)
+            ? (Environment.GetEnvironmentVariable("DBOS__VMID") is { Length: > 0 } vmid ? vmid : "local")
+            : Options.ExecutorId;
+        var version = string.IsNullOrWhiteSpace(Options.ApplicationVersion) ? Environment.GetEnvironmentVariable("DBOS__APPVERSION") : Options.ApplicationVersion;
+        ApplicationVersion = string.IsNullOrWhiteSpace(version) ? string.Empty : version;
+    }
+
+    /// <summary>Creates and starts a runtime: connects to the system database, migrates it, registers the
+    /// application version and resumes this executor's pending workflows.</summary>
+    public static async Task<DbosRuntime> LaunchAsync(DbosOptions options, IServiceProvider? services = null, CancellationToken cancellationToken = default)
+    {
+        var runtime = new DbosRuntime(options, services);
+        try
+        {
+            await runtime.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await runtime.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return runtime;
+    }
+
+    /// <summary>This process's executor ID (<c>executor_id</c>).</summary>
+    public string ExecutorId { get; }
+
+    /// <summary>The application version: set, from <c>DBOS__APPVERSION</c>, or computed from the workflows at start.</summary>
+    public string ApplicationVersion { get; private set; }
+
+    internal DbosOptions Options { get; }
+
+    internal ILogger Logger { get; }
+
+    internal IDbosSerializer Serializer { get; }
+
+    internal IServiceProvider Services => _services;
+
+    internal CancellationToken StoppingToken => _stopping.Token;
+
+    internal bool IsStopping => Volatile.Read(ref _state) >= 2;
+
+    internal ISystemDatabase Database => _database ?? throw new InvalidOperationException("The DBOS runtime has not been started: call StartAsync (or LaunchAsync) first.");
+
+    /// <summary>The runtime that calls outside any workflow use: the one chosen by <see cref="Use"/>, else the most
+    /// recently launched one that is still running.</summary>
+    internal static DbosRuntime? Ambient
+    {
+        get
+        {
+            if (DbosAmbient.Current?.Runtime is { } chosen)
+            {
+                return chosen;
+            }
+
+            lock (LaunchedGate)
+            {
+                return Launched.Count > 0 ? Launched[^1] : null;
+            }
+        }
+    }
+
+    internal static DbosRuntime Resolve(DbosRuntime? runtime)
+        => runtime ?? DbosAmbient.Current?.Workflow?.Runtime ?? Ambient ?? throw new InvalidOperationException(
+            "No DBOS runtime is running. Register one with services.AddDbos(...) and start the host, or call DbosRuntime.LaunchAsync(options) first.");
+
+    /// <summary>Makes this runtime the one used by calls outside workflows in the current async flow until disposed.</summary>
+    public IDisposable Use() => DbosAmbient.Push((DbosAmbient.Current ?? new DbosAmbient()) with { Runtime = this });
+
+    /// <summary>Connects to and migrates the system database, registers the application version and resumes this
+    /// executor's pending workflows. Throws <see cref="DbosInitializationException"/> when the database cannot be reached.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        await _startGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_state != 0)
+            {
+                return;
+            }
+
+            if (ApplicationVersion.Length == 0)
+            {
+                ApplicationVersion = WorkflowRegistry.Global.ComputeApplicationVersion();
+            }
+
+            _database = SystemDatabaseFactory.Create(Options, Logger);
+            if (Options.RunMigrations)
+            {
+                await _database.MigrateAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            var latest = await _database.RegisterApplicationVersionAsync(ApplicationVersion, Options.ApplicationName, cancellationToken).ConfigureAwait(false);
+            if (!latest)
+            {
+                Logger.LogWarning("Application version {Version} is not the latest registered version of this application.", ApplicationVersion);
+            }
+
+            _state = 1;
+            lock (LaunchedGate)
+            {
+                Launched.Add(this);
+            }
+
+            Logger.LogInformation("DBOS runtime started: {Engine} system database, executor {ExecutorId}, application version {Version}.", _database.Engine, ExecutorId, ApplicationVersion);
+        }
+        finally
+        {
+            _startGate.Release();
+        }
+
+        if (Options.RecoverPendingWorkflows)
+        {
+            await RecoverPendingWorkflowsAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Resumes the PENDING workflows of this executor and application version. Each is claimed (so two
+    /// processes never both resume it), counted against its <c>MaxRecoveryAttempts</c> and started in the background.
+    /// Returns the IDs of the workflows resumed.</summary>
+    public async Task<IReadOnlyList<string>> RecoverPendingWorkflowsAsync(CancellationToken cancellationToken = default)
+    {
+        var pending = await DbRetry.RunAsync(this, "get pending workflows",
+            token => Database.GetPendingWorkflowsAsync(ExecutorId, ApplicationVersion, token)).ConfigureAwait(false);
+        var resumed = new List<string>();
+        foreach (var workflow in pending)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (_active.ContainsKey(workflow.WorkflowId))
+            {
+                continue;
+            }
+
+            var descriptor = WorkflowRegistry.Global.Find(workflow.ClassName, workflow.Name);
+            if (descriptor is null)
+            {
+                Logger.LogError("Cannot recover workflow {WorkflowId}: no [Workflow] named {Name} (class {ClassName}) is registered in this application. The workflow was left untouched.",
+                    workflow.WorkflowId, workflow.Name, workflow.ClassName);
+                continue;
+            }
+
+            if (await WorkflowExecutor.RecoverAsync(this, descriptor, workflow).ConfigureAwait(false))
+            {
+                resumed.Add(workflow.WorkflowId);
+            }
+        }
+
+        if (resumed.Count > 0)
+        {
+            Logger.LogInformation("Recovering {Count} pending workflows.", resumed.Count);
+        }
+
+        return resumed;
+    }
+
+    /// <summary>A handle to an existing workflow (started by this process or any other). With
+    /// <paramref name="existingWorkflow"/> false, waits for a workflow with that ID to be created.</summary>
+    public async Task<WorkflowHandle<TResult>> RetrieveWorkflowAsync<TResult>(string workflowId, bool existingWorkflow = true, CancellationToken cancellationToken = default)
+    {
+        SetWorkflowID.Validate(workflowId, nameof(workflowId));
+        var delay = TimeSpan.FromMilliseconds(20);
+        while (true)
+        {
+            if (_active.ContainsKey(workflowId))
+            {
+                return new WorkflowHandle<TResult>(this, workflowId);
+            }
+
+            var row = await DbRetry.RunAsync(this, "get workflow status", token => Database.GetWorkflowStatusAsync(workflowId, false, token)).ConfigureAwait(false);
+            if (row is not null)
+            {
+                return new WorkflowHandle<TResult>(this, workflowId);
+            }
+
+            if (existingWorkflow)
+            {
+                throw new NonExistentWorkflowException(workflowId);
+            }
+
+            await Task.Delay(delay, Options.TimeProvider, cancellationToken).ConfigureAwait(false);
+            delay = TimeSpan.FromMilliseconds(Math.Min(1000, delay.TotalMilliseconds * 2));
+        }
+    }
+
+    /// <summary>The workflow's status, or null when no workflow has this ID.</summary>
+    public async Task<WorkflowStatus?> GetWorkflowStatusAsync(string workflowId, CancellationToken cancellationToken = default)
+    {
+        var row = await DbRetry.RunAsync(this, "get workflow status", token => Database.GetWorkflowStatusAsync(workflowId, false, token)).ConfigureAwait(false);
+        return row is null ? null : ToStatus(row);
+    }
+
+    internal static WorkflowStatus ToStatus(WorkflowStatusRow row) => new(
+        row.WorkflowId,
+        row.Status,
+        row.Name,
+        row.ClassName,
+        row.ExecutorId,
+        row.ApplicationVersion,
+        row.ApplicationName,
+        DateTimeOffset.FromUnixTimeMilliseconds(row.CreatedAt),
+        DateTimeOffset.FromUnixTimeMilliseconds(row.UpdatedAt),
+        row.CompletedAt is { } completed ? DateTimeOffset.FromUnixTimeMilliseconds(completed) : null,
+        row.RecoveryAttempts,
+        row.QueueName,
+        row.ParentWorkflowId,
+        row.AuthenticatedUser,
+        row.AssumedRole,
+        row.Serialization);
+
+    /// <summary>Waits for a workflow's outcome: from memory when it runs in this process, else by reading the
+    /// system database until it is final.</summary>
+    internal async Task<TResult> AwaitWorkflowResultAsync<TResult>(string workflowId, Type resultType, CancellationToken cancellationToken, bool fromDatabaseOnly = false)
+    {
+        var delay = TimeSpan.FromMilliseconds(10);
+        while (true)
+        {
+            if (!fromDatabaseOnly && _active.TryGetValue(workflowId, out var active))
+            {
+                var outcome = await active.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                if (outcome.Error is not null)
+                {
+                    ExceptionDispatchInfo.Capture(outcome.Error).Throw();
+                }
+
+                if (outcome.Result is TResult typed)
+                {
+                    return typed;
+                }
+
+                if (outcome.Result is null && default(TResult) is null)
+                {
+                    return default!;
+                }
+            }
+
+            var row = await DbRetry.RunAsync(this, "get workflow outcome", token => Database.GetWorkflowStatusAsync(workflowId, true, token)).ConfigureAwait(false)
+                ?? throw new NonExistentWorkflowException(workflowId);
+            if (TryGetFinalOutcome<TResult>(row, resultType, out var result))
+            {
+                return result;
+            }
+
+            await Task.Delay(delay, Options.TimeProvider, cancellationToken).ConfigureAwait(false);
+            delay = TimeSpan.FromMilliseconds(Math.Min(1000, delay.TotalMilliseconds * 1.5));
+        }
+    }
+
+    /// <summary>Returns true with the result for SUCCESS, throws the recorded error for a failed or ended workflow,
+    /// returns false while it is still running.</summary>
+    internal bool TryGetFinalOutcome<TResult>(WorkflowStatusRow row, Type resultType, out TResult result)
+    {
+        switch (row.Status)
+        {
+            case WorkflowStatuses.Success:
+                result = (TResult)SerializerFor(row.Serialization).Deserialize(row.Output ?? "null", resultType)!;
+                return true;
+            case WorkflowStatuses.Error:
+                throw SerializerFor(row.Serialization).DeserializeError(row.Error ?? "{}");
+            case WorkflowStatuses.Cancelled:
+                throw new AwaitedWorkflowCancelledException(row.WorkflowId);
+            case WorkflowStatuses.MaxRecoveryAttemptsExceeded:
+                throw new AwaitedWorkflowMaxRecoveryAttemptsExceededException(row.WorkflowId);
+            default:
+                result = default!;
+                return false;
+        }
+    }
+
+    /// <summary>The serializer for a stored value: ours, or portable JSON, which every runtime reads.</summary>
+    internal IDbosSerializer SerializerFor(string? serialization)
+    {
+        if (serialization is null || serialization == Serializer.Name)
+        {
+            return Serializer;
+        }
+
+        if (serialization == PortableJsonSerializer.FormatName)
+        {
+            return PortableJsonSerializer.Default;
+        }
+
+        throw new DbosSerializationException(
+            $"Serialization {serialization} is not available: the value was written by a DBOS client with another serializer. " +
+            "Write values that cross languages as portable_json.");
+    }
+
+    internal ActiveWorkflow? TryBeginExecution(string workflowId)
+    {
+        var active = new ActiveWorkflow();
+        return _active.TryAdd(workflowId, active) ? active : null;
+    }
+
+    internal void EndExecution(string workflowId, ActiveWorkflow active, object? result, Exception? error)
+    {
+        _active.TryRemove(new KeyValuePair<string, ActiveWorkflow>(workflowId, active));
+        active.Completion.TrySetResult(new WorkflowOutcomeInMemory(result, error));
+    }
+
+    internal void EnsureAcceptingWork()
+    {
+        var state = Volatile.Read(ref _state);
+        if (state == 0)
+        {
+            throw new InvalidOperationException("The DBOS runtime has not been started: call StartAsync (or use DbosRuntime.LaunchAsync / the AddDbos hosted service).");
+        }
+
+        if (state >= 2)
+        {
+            throw new InvalidOperationException("The DBOS runtime is shutting down and accepts no new workflows.");
+        }
+    }
+
+    /// <summary>Stops accepting workflows, waits up to <see cref="DbosOptions.ShutdownTimeout"/> for running ones to
+    /// finish, then stops; workflows still running are left PENDING for recovery at the next start.</summary>
+    public async Task ShutdownAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.CompareExchange(ref _state, 2, 1) != 1)
+        {
+            if (Interlocked.CompareExchange(ref _state, 3, 0) == 0 && _database is not null)
+            {
+                await _database.DisposeAsync().ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        lock (LaunchedGate)
+        {
+            Launched.Remove(this);
+        }
+
+        var running = _active.Values.Select(a => (Task)a.Completion.Task).ToArray();
+        if (running.Length > 0)
+        {
+            Logger.LogInformation("Waiting up to {Timeout} for {Count} running workflows.", Options.ShutdownTimeout, running.Length);
+            try
+            {
+                await Task.WhenAll(running).WaitAsync(Options.ShutdownTimeout, Options.TimeProvider, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                Logger.LogWarning("{Count} workflows were still running at shutdown; they stay PENDING and resume at the next start.", _active.Count);
+            }
+            catch (OperationCanceledException)
+            {
+                Logger.LogWarning("Shutdown was cancelled; {Count} running workflows stay PENDING and resume at the next start.", _active.Count);
+            }
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        Volatile.Write(ref _state, 3);
+        if (_database is not null)
+        {
+            await _database.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await ShutdownAsync().ConfigureAwait(false);
+        _stopping.Dispose();
+        _startGate.Dispose();
+    }
+
+    internal sealed class ActiveWorkflow
+    {
+        public TaskCompletionSource<WorkflowOutcomeInMemory> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    internal readonly record struct WorkflowOutcomeInMemory(object? Result, Exception? Error);
+
+    private sealed class EmptyServiceProvider : IServiceProvider
+    {
+        public static readonly EmptyServiceProvider Instance = new();
+
+        public object? GetService(Type serviceType) => null;
+    }
+}

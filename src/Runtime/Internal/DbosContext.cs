@@ -1,0 +1,123 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+using Dbos.SystemDatabase;
+
+namespace Dbos.Internal;
+
+/// <summary>One execution of a workflow in this process: its identity, its ownership token and the counter
+/// that gives each durable operation its function id.</summary>
+internal sealed class WorkflowContext
+{
+    private readonly IReadOnlyDictionary<int, OperationRecord> _recorded;
+    private int _lastFunctionId = -1;
+
+    public WorkflowContext(DbosRuntime runtime, string workflowId, WorkflowDescriptor workflow, string ownerXid, IReadOnlyDictionary<int, OperationRecord> recorded)
+    {
+        Runtime = runtime;
+        WorkflowId = workflowId;
+        Workflow = workflow;
+        OwnerXid = ownerXid;
+        _recorded = recorded;
+    }
+
+    public DbosRuntime Runtime { get; }
+    public string WorkflowId { get; }
+    public WorkflowDescriptor Workflow { get; }
+    public string OwnerXid { get; }
+
+    /// <summary>Taken synchronously at the call, so concurrent steps started in a fixed order get fixed ids.</summary>
+    public int NextFunctionId() => Interlocked.Increment(ref _lastFunctionId);
+
+    /// <summary>The operation recorded at this id by an earlier execution, if any; a different name there means the
+    /// workflow is not deterministic.</summary>
+    public OperationRecord? GetRecorded(int functionId, string expectedName)
+    {
+        if (!_recorded.TryGetValue(functionId, out var record))
+        {
+            return null;
+        }
+
+        if (!string.Equals(record.FunctionName, expectedName, StringComparison.Ordinal))
+        {
+            throw new UnexpectedStepException(WorkflowId, functionId, expectedName, record.FunctionName);
+        }
+
+        return record;
+    }
+}
+
+/// <summary>A <see cref="SetWorkflowID"/> scope's ID, used by the first workflow started in the scope.</summary>
+internal sealed class WorkflowIdAssignment(string workflowId)
+{
+    private int _used;
+
+    public string WorkflowId { get; } = workflowId;
+
+    public bool TryTake() => Interlocked.Exchange(ref _used, 1) == 0;
+}
+
+/// <summary>Set by <c>DBOS.StartWorkflowAsync(() => Workflow(...))</c>: the intercepted workflow call starts the
+/// workflow in the background and hands its handle back here instead of running it inline.</summary>
+internal sealed class StartRequest
+{
+    private int _taken;
+
+    public TaskCompletionSource<WorkflowHandle> Handle { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public bool TryTake() => Interlocked.Exchange(ref _taken, 1) == 0;
+
+    public bool Taken => Volatile.Read(ref _taken) == 1;
+}
+
+/// <summary>The ambient DBOS state of the current async flow. Immutable: a change makes a new instance, so a
+/// scope's change never leaks to its caller.</summary>
+internal sealed record DbosAmbient
+{
+    private static readonly AsyncLocal<DbosAmbient?> Slot = new();
+
+    public static DbosAmbient? Current
+    {
+        get => Slot.Value;
+        set => Slot.Value = value;
+    }
+
+    /// <summary>The workflow whose body is running, or null.</summary>
+    public WorkflowContext? Workflow { get; init; }
+
+    /// <summary>Inside a step: its function id; durable calls made in a step are plain calls.</summary>
+    public int? StepFunctionId { get; init; }
+
+    public string? StepName { get; init; }
+
+    public WorkflowIdAssignment? NextWorkflowId { get; init; }
+
+    public StartRequest? StartRequest { get; init; }
+
+    /// <summary>The runtime chosen by <see cref="DbosRuntime.Use"/> for calls made outside any workflow.</summary>
+    public DbosRuntime? Runtime { get; init; }
+
+    public bool InStep => StepFunctionId is not null;
+
+    /// <summary>Restores the previous ambient state when disposed, also when an exception leaves the block.</summary>
+    public static IDisposable Push(DbosAmbient value)
+    {
+        var previous = Slot.Value;
+        Slot.Value = value;
+        return new Restore(previous);
+    }
+
+    private sealed class Restore(DbosAmbient? previous) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                Slot.Value = previous;
+            }
+        }
+    }
+}

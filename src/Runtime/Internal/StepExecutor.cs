@@ -1,0 +1,159 @@
+using System;
+using System.Collections.Generic;
+using System.Threading.Tasks;
+using Dbos.SystemDatabase;
+using Microsoft.Extensions.Logging;
+
+namespace Dbos.Internal;
+
+/// <summary>Runs steps: inside a workflow, checkpointed (the output or error is committed before the workflow goes
+/// on, and a re-execution replays it); anywhere else, or inside another step, a plain call.</summary>
+internal static class StepExecutor
+{
+    private const double MaxRetryIntervalSeconds = 3600;
+
+    public static Task<T> RunAsync<T>(StepDescriptor step, Func<Task<T>> body)
+    {
+        var ambient = DbosAmbient.Current;
+        if (ambient?.Workflow is not { } workflow || ambient.InStep)
+        {
+            return body();
+        }
+
+        // Taken before the first await: steps started concurrently in a fixed order get fixed ids.
+        var functionId = workflow.NextFunctionId();
+        return RunCheckpointedAsync(ambient, workflow, step, functionId, body);
+    }
+
+    public static T RunSync<T>(StepDescriptor step, Func<T> body)
+    {
+        var ambient = DbosAmbient.Current;
+        if (ambient?.Workflow is null || ambient.InStep)
+        {
+            return body();
+        }
+
+        return SyncOverAsync.Run(() => RunAsync(step, () => Task.FromResult(body())));
+    }
+
+    private static async Task<T> RunCheckpointedAsync<T>(DbosAmbient ambient, WorkflowContext workflow, StepDescriptor step, int functionId, Func<Task<T>> body)
+    {
+        var runtime = workflow.Runtime;
+        if (workflow.GetRecorded(functionId, step.Name) is { } recorded)
+        {
+            return Replay<T>(runtime, recorded);
+        }
+
+        var startedAt = runtime.Options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+        T result = default!;
+        Exception? failure = null;
+        using (DbosAmbient.Push(ambient with { StepFunctionId = functionId, StepName = step.Name }))
+        {
+            try
+            {
+                result = await RunWithRetriesAsync(runtime, workflow, step, body).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!runtime.IsStopping)
+            {
+                failure = e;
+            }
+        }
+
+        string? output = null;
+        if (failure is null)
+        {
+            try
+            {
+                output = runtime.Serializer.Serialize(result, typeof(T));
+            }
+            catch (DbosSerializationException e)
+            {
+                throw new DbosSerializationException(
+                    $"The result of step '{step.Name}' in workflow '{workflow.Workflow.QualifiedName}' ({workflow.WorkflowId}) cannot be checkpointed. {e.Message}", e);
+            }
+        }
+
+        var completedAt = runtime.Options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+        var record = new OperationRecord(
+            functionId,
+            step.Name,
+            output,
+            failure is null ? null : WorkflowExecutor.SerializeError(runtime, failure),
+            runtime.Serializer.Name,
+            null,
+            startedAt,
+            completedAt);
+        var existing = await DbRetry.RunAsync(runtime, "checkpoint step",
+            token => runtime.Database.RecordOperationAsync(workflow.WorkflowId, record, token)).ConfigureAwait(false);
+        if (existing is not null)
+        {
+            // Another execution of this workflow checkpointed this step first: its outcome is the one that counts.
+            if (!string.Equals(existing.FunctionName, step.Name, StringComparison.Ordinal))
+            {
+                throw new UnexpectedStepException(workflow.WorkflowId, functionId, step.Name, existing.FunctionName);
+            }
+
+            return Replay<T>(runtime, existing);
+        }
+
+        if (failure is not null)
+        {
+            WorkflowExecutor.Rethrow(failure);
+        }
+
+        return result;
+    }
+
+    private static T Replay<T>(DbosRuntime runtime, OperationRecord record)
+    {
+        var serializer = runtime.SerializerFor(record.Serialization);
+        if (record.Error is not null)
+        {
+            throw serializer.DeserializeError(record.Error);
+        }
+
+        return (T)serializer.Deserialize(record.Output ?? "null", typeof(T))!;
+    }
+
+    private static async Task<T> RunWithRetriesAsync<T>(DbosRuntime runtime, WorkflowContext workflow, StepDescriptor step, Func<Task<T>> body)
+    {
+        if (!step.RetriesAllowed)
+        {
+            return await InvokeAsync(body).ConfigureAwait(false);
+        }
+
+        var errors = new List<Exception>();
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await InvokeAsync(body).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!runtime.IsStopping)
+            {
+                errors.Add(e);
+                if (attempt + 1 >= step.MaxAttempts)
+                {
+                    throw new MaxStepRetriesExceededException(step.Name, step.MaxAttempts, errors);
+                }
+
+                var seconds = Math.Min(step.IntervalSeconds * Math.Pow(step.BackoffRate, attempt), MaxRetryIntervalSeconds);
+                runtime.Logger.LogWarning(e, "Step {StepName} of workflow {WorkflowId} failed (attempt {Attempt} of {MaxAttempts}); retrying in {Seconds} s.",
+                    step.Name, workflow.WorkflowId, attempt + 1, step.MaxAttempts, seconds);
+                await Task.Delay(TimeSpan.FromSeconds(Math.Max(0, seconds)), runtime.Options.TimeProvider, runtime.StoppingToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static Task<T> InvokeAsync<T>(Func<Task<T>> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (Exception e)
+        {
+            return Task.FromException<T>(e);
+        }
+    }
+}

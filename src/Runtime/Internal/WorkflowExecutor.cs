@@ -1,0 +1,328 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Runtime.ExceptionServices;
+using System.Threading;
+using System.Threading.Tasks;
+using Dbos.SystemDatabase;
+using Microsoft.Extensions.Logging;
+
+namespace Dbos.Internal;
+
+/// <summary>Starts, runs, finishes and recovers workflows. A start is one commit (status and input), a finish
+/// is one commit (status and output); in between, each step is one commit.</summary>
+internal static class WorkflowExecutor
+{
+    private static readonly IReadOnlyDictionary<int, OperationRecord> NothingRecorded = new Dictionary<int, OperationRecord>();
+
+    /// <summary>A direct call of a workflow: start it (or join the existing one with the same ID) and wait for its result.</summary>
+    public static Task<T> RunAsync<T>(WorkflowDescriptor workflow, object?[] arguments, Func<Task<T>> body, DbosRuntime? runtime)
+    {
+        if (DbosAmbient.Current?.StartRequest is { } request && request.TryTake())
+        {
+            return StartForRequestAsync(workflow, arguments, body, runtime, request);
+        }
+
+        return RunCoreAsync(workflow, arguments, body, runtime);
+    }
+
+    /// <summary>True when the current call is the workflow call inside <c>DBOS.StartWorkflow(() => ...)</c>; the
+    /// sync interceptors use it to start in the background instead of blocking on the result.</summary>
+    public static StartRequest? TakeStartRequest()
+        => DbosAmbient.Current?.StartRequest is { } request && request.TryTake() ? request : null;
+
+    public static async Task<T> StartForRequestAsync<T>(WorkflowDescriptor workflow, object?[] arguments, Func<Task<T>> body, DbosRuntime? runtime, StartRequest request)
+    {
+        WorkflowHandle<T> handle;
+        try
+        {
+            handle = await StartAsync(workflow, arguments, body, runtime).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            request.Handle.TrySetException(e);
+            throw;
+        }
+
+        request.Handle.TrySetResult(handle);
+        return await handle.GetResultAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>The sync form of <see cref="StartForRequestAsync{T}"/>: starts, hands the handle over, does not wait.</summary>
+    public static void StartForRequest<T>(WorkflowDescriptor workflow, object?[] arguments, Func<Task<T>> body, DbosRuntime? runtime, StartRequest request)
+    {
+        try
+        {
+            request.Handle.TrySetResult(SyncOverAsync.Run(() => StartAsync(workflow, arguments, body, runtime)));
+        }
+        catch (Exception e)
+        {
+            request.Handle.TrySetException(e);
+            throw;
+        }
+    }
+
+    private static async Task<T> RunCoreAsync<T>(WorkflowDescriptor workflow, object?[] arguments, Func<Task<T>> body, DbosRuntime? runtime)
+    {
+        var start = await PrepareAsync(workflow, arguments, runtime).ConfigureAwait(false);
+        if (start.Active is null)
+        {
+            return await start.Runtime.AwaitWorkflowResultAsync<T>(start.WorkflowId, ResultType(workflow), CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return await ExecuteAsync(start.Runtime, workflow, start.WorkflowId, start.OwnerXid, body, NothingRecorded, start.Active).ConfigureAwait(false);
+    }
+
+    /// <summary>Starts a workflow in the background; returns once its status row is committed.</summary>
+    public static async Task<WorkflowHandle<T>> StartAsync<T>(WorkflowDescriptor workflow, object?[] arguments, Func<Task<T>> body, DbosRuntime? runtime)
+    {
+        var start = await PrepareAsync(workflow, arguments, runtime).ConfigureAwait(false);
+        if (start.Active is { } active)
+        {
+            RunInBackground(start.Runtime, workflow, start.WorkflowId, () => ExecuteAsync(start.Runtime, workflow, start.WorkflowId, start.OwnerXid, body, NothingRecorded, active));
+        }
+
+        return new WorkflowHandle<T>(start.Runtime, start.WorkflowId);
+    }
+
+    private readonly record struct PreparedStart(DbosRuntime Runtime, string WorkflowId, string OwnerXid, DbosRuntime.ActiveWorkflow? Active);
+
+    /// <summary>Chooses the ID, records the status row (or finds the existing one) and, for a child, the parent's
+    /// checkpoint. <see cref="PreparedStart.Active"/> is set when this caller owns the execution.</summary>
+    private static async Task<PreparedStart> PrepareAsync(WorkflowDescriptor workflow, object?[] arguments, DbosRuntime? explicitRuntime)
+    {
+        var ambient = DbosAmbient.Current;
+        var parent = ambient is { InStep: false } ? ambient.Workflow : null;
+        var runtime = explicitRuntime ?? parent?.Runtime ?? DbosRuntime.Resolve(null);
+        runtime.EnsureAcceptingWork();
+
+        var assigned = ambient?.NextWorkflowId is { } assignment && assignment.TryTake() ? assignment.WorkflowId : null;
+        var functionId = -1;
+        OperationRecord? recordedChild = null;
+        string workflowId;
+        if (parent is not null)
+        {
+            functionId = parent.NextFunctionId();
+            recordedChild = parent.GetRecorded(functionId, workflow.Name);
+            workflowId = recordedChild?.ChildWorkflowId ?? assigned ?? $"{parent.WorkflowId}-{functionId}";
+        }
+        else
+        {
+            workflowId = assigned ?? Guid.CreateVersion7().ToString();
+        }
+
+        SetWorkflowID.Validate(workflowId, "workflowId");
+        var inputs = SerializeInputs(runtime, workflow, arguments);
+        var ownerXid = Guid.NewGuid().ToString("N");
+        var now = runtime.Options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+        var row = new WorkflowStatusInsert(
+            workflowId,
+            WorkflowStatuses.Pending,
+            workflow.Name,
+            workflow.ClassName,
+            null,
+            inputs,
+            runtime.Serializer.Name,
+            runtime.ExecutorId,
+            runtime.ApplicationVersion,
+            runtime.Options.ApplicationName,
+            ownerXid,
+            now,
+            ParentWorkflowId: parent?.WorkflowId);
+
+        var inserted = await DbRetry.RunAsync(runtime, "start workflow", token => runtime.Database.InsertWorkflowStatusAsync(row, token)).ConfigureAwait(false);
+        if (!string.Equals(inserted.Name, workflow.Name, StringComparison.Ordinal)
+            || (inserted.ClassName is { Length: > 0 } storedClass && !string.Equals(storedClass, workflow.ClassName, StringComparison.Ordinal)))
+        {
+            throw new ConflictingWorkflowException(workflowId, $"{inserted.ClassName}.{inserted.Name}", workflow.QualifiedName);
+        }
+
+        if (parent is not null && recordedChild is null)
+        {
+            var child = new OperationRecord(functionId, workflow.Name, null, null, null, workflowId, now, now);
+            await DbRetry.RunAsync(runtime, "record child workflow", token => parent.Runtime.Database.RecordOperationAsync(parent.WorkflowId, child, token)).ConfigureAwait(false);
+        }
+
+        var active = inserted.Inserted ? runtime.TryBeginExecution(workflowId) : null;
+        return new PreparedStart(runtime, workflowId, ownerXid, active);
+    }
+
+    private static string SerializeInputs(DbosRuntime runtime, WorkflowDescriptor workflow, object?[] arguments)
+    {
+        try
+        {
+            return runtime.Serializer.SerializeArguments(arguments, workflow.ParameterTypes);
+        }
+        catch (DbosSerializationException e)
+        {
+            throw new DbosSerializationException(
+                $"Workflow '{workflow.QualifiedName}' was not started: its arguments cannot be stored. {e.Message} " +
+                "Use types that serialize to JSON and back (records, classes with public properties, collections, primitives).", e);
+        }
+    }
+
+    /// <summary>Resumes a pending workflow found at start: claims it, dead-letters it past its recovery limit, or runs
+    /// it again in the background with its recorded steps. Returns whether it was resumed.</summary>
+    public static async Task<bool> RecoverAsync(DbosRuntime runtime, WorkflowDescriptor workflow, PendingWorkflow pending)
+    {
+        var ownerXid = Guid.NewGuid().ToString("N");
+        var row = await DbRetry.RunAsync(runtime, "claim workflow for recovery",
+            token => runtime.Database.ClaimForRecoveryAsync(pending.WorkflowId, pending.OwnerXid ?? string.Empty, ownerXid, runtime.ExecutorId, token)).ConfigureAwait(false);
+        if (row is null)
+        {
+            return false;
+        }
+
+        if (row.RecoveryAttempts > workflow.MaxRecoveryAttempts + 1)
+        {
+            await DbRetry.RunAsync(runtime, "dead-letter workflow", token => runtime.Database.MarkMaxRecoveryAttemptsExceededAsync(row.WorkflowId, token)).ConfigureAwait(false);
+            runtime.Logger.LogError("Workflow {WorkflowId} ({Name}) exceeded its {Max} recovery attempts and was marked {Status}.",
+                row.WorkflowId, workflow.QualifiedName, workflow.MaxRecoveryAttempts, WorkflowStatuses.MaxRecoveryAttemptsExceeded);
+            return false;
+        }
+
+        object?[] arguments;
+        try
+        {
+            arguments = runtime.SerializerFor(row.Serialization).DeserializeArguments(row.Inputs ?? "{\"positionalArgs\":[]}", workflow.ParameterTypes);
+        }
+        catch (DbosSerializationException e)
+        {
+            runtime.Logger.LogError(e, "Cannot recover workflow {WorkflowId} ({Name}): its stored inputs do not match the workflow's parameters.", row.WorkflowId, workflow.QualifiedName);
+            return false;
+        }
+
+        var operations = await DbRetry.RunAsync(runtime, "load workflow checkpoints", token => runtime.Database.GetOperationsAsync(row.WorkflowId, token)).ConfigureAwait(false);
+        var recorded = operations.ToDictionary(o => o.FunctionId);
+        var active = runtime.TryBeginExecution(row.WorkflowId);
+        if (active is null)
+        {
+            return false;
+        }
+
+        RunInBackground(runtime, workflow, row.WorkflowId, () => ExecuteAsync(runtime, workflow, row.WorkflowId, ownerXid, () => workflow.Invoke(runtime.Services, arguments), recorded, active));
+        return true;
+    }
+
+    private static void RunInBackground<T>(DbosRuntime runtime, WorkflowDescriptor workflow, string workflowId, Func<Task<T>> execute)
+    {
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await execute().ConfigureAwait(false);
+            }
+            catch (Exception e) when (runtime.IsStopping)
+            {
+                runtime.Logger.LogDebug(e, "Workflow {WorkflowId} ({Name}) was interrupted by shutdown; it will resume at the next start.", workflowId, workflow.QualifiedName);
+            }
+            catch (Exception e)
+            {
+                runtime.Logger.LogDebug(e, "Workflow {WorkflowId} ({Name}) failed.", workflowId, workflow.QualifiedName);
+            }
+        });
+    }
+
+    private static Type ResultType(WorkflowDescriptor workflow) => workflow.ResultType == typeof(void) ? typeof(object) : workflow.ResultType;
+
+    /// <summary>Runs the body as the owner of the execution and records the outcome. If another execution recorded
+    /// an outcome first (ownership lost), that outcome is returned instead of ours.</summary>
+    private static async Task<T> ExecuteAsync<T>(
+        DbosRuntime runtime,
+        WorkflowDescriptor workflow,
+        string workflowId,
+        string ownerXid,
+        Func<Task<T>> body,
+        IReadOnlyDictionary<int, OperationRecord> recorded,
+        DbosRuntime.ActiveWorkflow active)
+    {
+        var context = new WorkflowContext(runtime, workflowId, workflow, ownerXid, recorded);
+        object? boxed = null;
+        Exception? error = null;
+        try
+        {
+            T result;
+            try
+            {
+                using (DbosAmbient.Push(new DbosAmbient { Workflow = context }))
+                {
+                    Task<T> task;
+                    try
+                    {
+                        task = body();
+                    }
+                    catch (Exception e)
+                    {
+                        task = Task.FromException<T>(e);
+                    }
+
+                    result = await task.ConfigureAwait(false);
+                }
+            }
+            catch (Exception e) when (!runtime.IsStopping)
+            {
+                await FinishAsync(runtime, context, WorkflowStatuses.Error, null, SerializeError(runtime, e)).ConfigureAwait(false);
+                throw;
+            }
+
+            string output;
+            try
+            {
+                output = runtime.Serializer.Serialize(result, workflow.ResultType);
+            }
+            catch (DbosSerializationException e)
+            {
+                var failure = new DbosSerializationException($"The result of workflow '{workflow.QualifiedName}' ({workflowId}) cannot be stored. {e.Message}", e);
+                await FinishAsync(runtime, context, WorkflowStatuses.Error, null, SerializeError(runtime, failure)).ConfigureAwait(false);
+                throw failure;
+            }
+
+            if (!await FinishAsync(runtime, context, WorkflowStatuses.Success, output, null).ConfigureAwait(false))
+            {
+                result = await runtime.AwaitWorkflowResultAsync<T>(workflowId, ResultType(workflow), CancellationToken.None, fromDatabaseOnly: true).ConfigureAwait(false);
+            }
+
+            boxed = result;
+            return result;
+        }
+        catch (Exception e)
+        {
+            error = e;
+            throw;
+        }
+        finally
+        {
+            runtime.EndExecution(workflowId, active, boxed, error);
+        }
+    }
+
+    /// <summary>Records the outcome; false when this execution no longer owns the workflow (another one finished it),
+    /// in which case a failure is replaced by the recorded outcome.</summary>
+    private static async Task<bool> FinishAsync(DbosRuntime runtime, WorkflowContext context, string status, string? output, string? error)
+    {
+        var outcome = new WorkflowOutcome(status, output, error, runtime.Serializer.Name, runtime.Options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds());
+        var written = await DbRetry.RunAsync(runtime, "finish workflow",
+            token => runtime.Database.RecordWorkflowOutcomeAsync(context.WorkflowId, context.OwnerXid, outcome, token)).ConfigureAwait(false);
+        if (!written && status == WorkflowStatuses.Error)
+        {
+            // Another execution owns the outcome; surface what it recorded.
+            await runtime.AwaitWorkflowResultAsync<object?>(context.WorkflowId, ResultType(context.Workflow), CancellationToken.None, fromDatabaseOnly: true).ConfigureAwait(false);
+        }
+
+        return written;
+    }
+
+    internal static string SerializeError(DbosRuntime runtime, Exception error)
+    {
+        try
+        {
+            return runtime.Serializer.SerializeError(error);
+        }
+        catch (Exception e) when (e is DbosSerializationException or NotSupportedException or InvalidOperationException)
+        {
+            return runtime.Serializer.SerializeError(new PortableWorkflowException(error.GetType().FullName ?? "Error", error.Message, null, null));
+        }
+    }
+
+    internal static void Rethrow(Exception error) => ExceptionDispatchInfo.Capture(error).Throw();
+}

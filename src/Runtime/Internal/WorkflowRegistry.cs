@@ -1,0 +1,114 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dbos.Internal;
+
+/// <summary>Workflows by stable name, filled by generated module initializers: what recovery uses to find
+/// the code of a stored workflow without reflection.</summary>
+internal sealed class WorkflowRegistry
+{
+    public static readonly WorkflowRegistry Global = new();
+
+    private readonly object _gate = new();
+    private readonly Dictionary<string, WorkflowDescriptor> _byQualifiedName = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<WorkflowDescriptor>> _byName = new(StringComparer.Ordinal);
+    private readonly List<Action<IServiceCollection>> _serviceRegistrations = new();
+
+    public void Register(WorkflowDescriptor workflow)
+    {
+        ArgumentNullException.ThrowIfNull(workflow);
+        lock (_gate)
+        {
+            if (_byQualifiedName.TryGetValue(workflow.QualifiedName, out var existing))
+            {
+                if (ReferenceEquals(existing, workflow))
+                {
+                    return;
+                }
+
+                throw new InvalidOperationException(
+                    $"Two workflows are registered as '{workflow.QualifiedName}'. Give one of them a different [Workflow(Name = \"...\")] " +
+                    "or rename its class: recovery finds a workflow's code by class and name.");
+            }
+
+            _byQualifiedName.Add(workflow.QualifiedName, workflow);
+            if (!_byName.TryGetValue(workflow.Name, out var list))
+            {
+                _byName[workflow.Name] = list = new List<WorkflowDescriptor>();
+            }
+
+            list.Add(workflow);
+        }
+    }
+
+    public void RegisterServices(Action<IServiceCollection> register)
+    {
+        ArgumentNullException.ThrowIfNull(register);
+        lock (_gate)
+        {
+            _serviceRegistrations.Add(register);
+        }
+    }
+
+    public void ApplyServiceRegistrations(IServiceCollection services)
+    {
+        Action<IServiceCollection>[] registrations;
+        lock (_gate)
+        {
+            registrations = _serviceRegistrations.ToArray();
+        }
+
+        foreach (var register in registrations)
+        {
+            register(services);
+        }
+    }
+
+    /// <summary>Finds a workflow as stored: by class and name, or by name alone when the class is not
+    /// recorded (a DBOS client may leave it NULL) and the name is unique.</summary>
+    public WorkflowDescriptor? Find(string? className, string? name)
+    {
+        if (name is null)
+        {
+            return null;
+        }
+
+        lock (_gate)
+        {
+            if (!string.IsNullOrEmpty(className) && _byQualifiedName.TryGetValue(className + "." + name, out var exact))
+            {
+                return exact;
+            }
+
+            return string.IsNullOrEmpty(className) && _byName.TryGetValue(name, out var list) && list.Count == 1 ? list[0] : null;
+        }
+    }
+
+    public IReadOnlyList<WorkflowDescriptor> All
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _byQualifiedName.Values.ToArray();
+            }
+        }
+    }
+
+    /// <summary>DBOS computes the application version from the workflows' code: a change to any workflow makes a new version.</summary>
+    public string ComputeApplicationVersion()
+    {
+        var text = new StringBuilder();
+        foreach (var workflow in All.OrderBy(w => w.QualifiedName, StringComparer.Ordinal))
+        {
+            text.Append(workflow.QualifiedName).Append(':').Append(workflow.SourceHash).Append('\n');
+        }
+
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString()));
+        return Convert.ToHexStringLower(hash)[..32];
+    }
+}
