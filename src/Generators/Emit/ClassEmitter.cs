@@ -1,0 +1,166 @@
+using System.Linq;
+using Dbos.Generators.Model;
+using static Dbos.Generators.Emit.Emitter;
+
+namespace Dbos.Generators.Emit;
+
+/// <summary>Emits <c>{Namespace}.{Class}.Dbos.g.cs</c>: the nested <c>__Dbos</c> class (descriptors and invokers) and the typed client.</summary>
+internal static class ClassEmitter
+{
+    public static string HintName(ClassPlan plan) => plan.Class.HintPath + ".Dbos.g.cs";
+
+    public static string Emit(ClassPlan plan)
+    {
+        var writer = new SourceWriter();
+        writer.WriteHeader();
+        var classModel = plan.Class;
+        var hasNamespace = classModel.Namespace.Length > 0;
+        if (hasNamespace)
+        {
+            writer.OpenBlock("namespace " + classModel.Namespace);
+        }
+
+        foreach (var containing in classModel.ContainingTypes)
+        {
+            writer.OpenBlock("partial " + containing.Keyword + " " + containing.Name);
+        }
+
+        writer.OpenBlock("partial " + classModel.Keyword + " " + classModel.Name);
+        WriteDbosClass(writer, plan);
+        writer.CloseBlock();
+
+        foreach (var _ in classModel.ContainingTypes)
+        {
+            writer.CloseBlock();
+        }
+
+        if (plan.HasClient)
+        {
+            writer.WriteLine();
+            ClientEmitter.Write(writer, plan);
+        }
+
+        if (hasNamespace)
+        {
+            writer.CloseBlock();
+        }
+
+        return writer.ToString();
+    }
+
+    private static void WriteDbosClass(SourceWriter writer, ClassPlan plan)
+    {
+        writer.WriteLine("/// <summary>Descriptors and invokers of the durable methods of this class. Used by generated code only.</summary>");
+        writer.WriteLine(EditorBrowsableNever);
+        writer.WriteLine(GeneratedCode);
+        writer.OpenBlock("internal static " + (plan.Class.HidesBaseDbos ? "new " : string.Empty) + "class __Dbos");
+
+        var first = true;
+        foreach (var method in plan.Methods)
+        {
+            if (!first)
+            {
+                writer.WriteLine();
+            }
+
+            first = false;
+            if (method.Method.Kind == DurableKind.Workflow)
+            {
+                WriteWorkflowDescriptor(writer, method);
+            }
+            else
+            {
+                WriteStepDescriptor(writer, method);
+            }
+        }
+
+        foreach (var method in plan.Methods)
+        {
+            writer.WriteLine();
+            WriteInvoker(writer, method);
+        }
+
+        writer.CloseBlock();
+    }
+
+    private static void WriteWorkflowDescriptor(SourceWriter writer, MethodPlan plan)
+    {
+        var method = plan.Method;
+        writer.WriteLine("internal static readonly global::Dbos.Internal.WorkflowDescriptor " + plan.Identifier + "_Workflow = new(");
+        writer.Indent();
+        writer.WriteLine(Literal(method.DurableName) + ",");
+        writer.WriteLine(Literal(method.Class.MetadataName) + ",");
+        writer.WriteLine(Literal(method.MaxRecoveryAttempts) + ",");
+        writer.WriteLine(method.Parameters.Count == 0
+            ? "global::System.Array.Empty<string>(),"
+            : "new string[] { " + string.Join(", ", method.Parameters.Select(p => Literal(p.MetadataName))) + " },");
+        writer.WriteLine(method.Parameters.Count == 0
+            ? "global::System.Type.EmptyTypes,"
+            : "new global::System.Type[] { " + string.Join(", ", method.Parameters.Select(p => "typeof(" + p.TypeOfType + ")")) + " },");
+        writer.WriteLine("typeof(" + method.ResultTypeOf + "),");
+        writer.WriteLine(Literal(method.SourceHash) + ",");
+
+        // Recovery and queues run the body directly (no interception): resolve the instance, unbox the arguments, box the result.
+        var target = method.IsStatic ? method.Class.FullyQualifiedName : GetInstance(method.Class, "services");
+        var arguments = string.Join(", ", method.Parameters.Select((p, i) => "(" + p.Type + ")args[" + i + "]!"));
+        var call = target + "." + method.Name + "(" + arguments + ")";
+        switch (method.Shape)
+        {
+            case ReturnShape.TaskOfT:
+            case ReturnShape.ValueTaskOfT:
+                writer.WriteLine("static async (services, args) => await " + call + ".ConfigureAwait(false));");
+                break;
+            case ReturnShape.Task:
+            case ReturnShape.ValueTask:
+                writer.WriteLine("static async (services, args) =>");
+                writer.WriteLine("{");
+                writer.Indent();
+                writer.WriteLine("await " + call + ".ConfigureAwait(false);");
+                writer.WriteLine("return null;");
+                writer.Unindent();
+                writer.WriteLine("});");
+                break;
+            case ReturnShape.Value:
+                writer.WriteLine("static (services, args) => " + Task + ".FromResult<object?>(" + call + "));");
+                break;
+            default:
+                writer.WriteLine("static (services, args) =>");
+                writer.WriteLine("{");
+                writer.Indent();
+                writer.WriteLine(call + ";");
+                writer.WriteLine("return " + Task + ".FromResult<object?>(null);");
+                writer.Unindent();
+                writer.WriteLine("});");
+                break;
+        }
+
+        writer.Unindent();
+    }
+
+    private static void WriteStepDescriptor(SourceWriter writer, MethodPlan plan)
+    {
+        var method = plan.Method;
+        writer.WriteLine(
+            "internal static readonly global::Dbos.Internal.StepDescriptor " + plan.Identifier + "_Step = new("
+            + Literal(method.DurableName) + ", "
+            + Literal(method.RetriesAllowed) + ", "
+            + Literal(method.IntervalSeconds) + ", "
+            + Literal(method.MaxAttempts) + ", "
+            + Literal(method.BackoffRate) + ");");
+    }
+
+    private static void WriteInvoker(SourceWriter writer, MethodPlan plan)
+    {
+        var method = plan.Method;
+        var thisName = ThisName(method);
+        var parameters = ParameterList(method, modifiers: false);
+        if (!method.IsStatic)
+        {
+            parameters = method.Class.FullyQualifiedName + " " + thisName + (parameters.Length > 0 ? ", " + parameters : string.Empty);
+        }
+
+        var receiver = method.IsStatic ? method.Class.FullyQualifiedName : thisName;
+        writer.WriteLine("internal static " + method.ReturnType + " Invoke_" + plan.Identifier + "(" + parameters + ")");
+        writer.WriteLine("    => " + receiver + "." + method.Name + "(" + ArgumentList(method) + ");");
+    }
+}

@@ -1,0 +1,119 @@
+using Dbos.Generators.Model;
+using static Dbos.Generators.Emit.Emitter;
+
+namespace Dbos.Generators.Emit;
+
+/// <summary>Emits <c>I{Class}Client</c> and <c>{Class}Client</c>: start a workflow in the background or run it and wait.</summary>
+internal static class ClientEmitter
+{
+    public static void Write(SourceWriter writer, ClassPlan plan)
+    {
+        var accessibility = plan.ClientIsPublic ? "public" : "internal";
+        var classModel = plan.Class;
+        var interfaceName = "I" + plan.ClientName;
+
+        writer.WriteLine("/// <summary>Starts and runs the workflows of <c>" + classModel.MetadataName + "</c> durably.</summary>");
+        writer.WriteLine(GeneratedCode);
+        writer.OpenBlock(accessibility + " partial interface " + interfaceName);
+        var first = true;
+        foreach (var method in plan.Methods)
+        {
+            if (method.ClientName.Length == 0)
+            {
+                continue;
+            }
+
+            if (!first)
+            {
+                writer.WriteLine();
+            }
+
+            first = false;
+            writer.WriteLine("/// <summary>Starts the workflow <c>" + Xml(method.Method.DurableName) + "</c> and returns once it is durably recorded.</summary>");
+            writer.WriteLine(StartSignature(method) + ";");
+            writer.WriteLine();
+            writer.WriteLine("/// <summary>Runs the workflow <c>" + Xml(method.Method.DurableName) + "</c> durably and returns its result.</summary>");
+            writer.WriteLine(RunSignature(method) + ";");
+        }
+
+        writer.CloseBlock();
+        writer.WriteLine();
+
+        writer.WriteLine("/// <summary>Starts and runs the workflows of <c>" + classModel.MetadataName + "</c> durably.</summary>");
+        writer.WriteLine(GeneratedCode);
+        writer.OpenBlock(accessibility + " sealed partial class " + plan.ClientName + " : " + plan.ClientInterfaceFullyQualifiedName);
+        writer.WriteLine("private readonly global::Dbos.DbosRuntime __runtime;");
+        writer.WriteLine("private readonly global::System.IServiceProvider __services;");
+        writer.WriteLine();
+        writer.WriteLine("/// <summary>Creates a client that runs workflows on <paramref name=\"runtime\"/>, resolving instances from <paramref name=\"services\"/>.</summary>");
+        writer.OpenBlock("public " + plan.ClientName + "(global::Dbos.DbosRuntime runtime, global::System.IServiceProvider services)");
+        writer.WriteLine("__runtime = runtime;");
+        writer.WriteLine("__services = services;");
+        writer.CloseBlock();
+
+        foreach (var method in plan.Methods)
+        {
+            if (method.ClientName.Length == 0)
+            {
+                continue;
+            }
+
+            writer.WriteLine();
+            WriteStart(writer, method);
+            writer.WriteLine();
+            WriteRun(writer, method);
+        }
+
+        writer.CloseBlock();
+    }
+
+    private static string Xml(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+
+    private static string StartSignature(MethodPlan plan)
+        => "global::System.Threading.Tasks.Task<" + (ReturnsValue(plan.Method.Shape) ? "global::Dbos.WorkflowHandle<" + plan.Method.ResultType + ">" : "global::Dbos.WorkflowHandle") + "> "
+            + "Start" + plan.ClientName + "Async(" + ParameterList(plan.Method, modifiers: true, defaults: true) + ")";
+
+    private static string RunSignature(MethodPlan plan)
+        => (ReturnsValue(plan.Method.Shape) ? Task + "<" + plan.Method.ResultType + ">" : Task) + " "
+            + plan.ClientName + "Async(" + ParameterList(plan.Method, modifiers: true, defaults: true) + ")";
+
+    private static void WriteStart(SourceWriter writer, MethodPlan plan)
+    {
+        var method = plan.Method;
+        writer.WriteLine("/// <inheritdoc/>");
+        writer.OpenBlock("public " + StartSignature(plan));
+        WriteInstance(writer, method);
+        var invoke = InvokerCall(plan, "__instance");
+        var body = method.Shape is ReturnShape.ValueTask or ReturnShape.ValueTaskOfT ? "() => " + invoke + ".AsTask()" : "() => " + invoke;
+        var typeArgument = ReturnsValue(method.Shape) ? "<" + method.ResultType + ">" : string.Empty;
+        writer.WriteLine("return " + Runtime + ".StartWorkflowAsync" + typeArgument + "(" + Descriptor(plan) + ", " + ArgumentArray(method) + ", " + body + ", __runtime);");
+        writer.CloseBlock();
+    }
+
+    private static void WriteRun(SourceWriter writer, MethodPlan plan)
+    {
+        var method = plan.Method;
+        writer.WriteLine("/// <inheritdoc/>");
+        writer.OpenBlock("public " + RunSignature(plan));
+        WriteInstance(writer, method);
+        var invoke = InvokerCall(plan, "__instance");
+        var body = method.Shape switch
+        {
+            ReturnShape.ValueTask or ReturnShape.ValueTaskOfT => "() => " + invoke + ".AsTask()",
+            ReturnShape.Value => "() => " + Task + ".FromResult<" + method.ResultType + ">(" + invoke + ")",
+            ReturnShape.Void => "() => { " + invoke + "; return " + Task + ".CompletedTask; }",
+            _ => "() => " + invoke,
+        };
+        var typeArgument = ReturnsValue(method.Shape) ? "<" + method.ResultType + ">" : string.Empty;
+        writer.WriteLine("return " + Runtime + ".RunWorkflowAsync" + typeArgument + "(" + Descriptor(plan) + ", " + ArgumentArray(method) + ", " + body + ", __runtime);");
+        writer.CloseBlock();
+    }
+
+    private static void WriteInstance(SourceWriter writer, DurableMethodModel method)
+    {
+        if (!method.IsStatic)
+        {
+            writer.WriteLine("var __instance = " + GetInstance(method.Class, "__services") + ";");
+        }
+    }
+}

@@ -1,0 +1,106 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Dbos.Generators.Model;
+using static Dbos.Generators.Emit.Emitter;
+
+namespace Dbos.Generators.Emit;
+
+/// <summary>Emits <c>Dbos.Interceptors.g.cs</c>: one interceptor per called durable method, routing every call site through the runtime.</summary>
+internal static class InterceptorsEmitter
+{
+    public const string HintName = "Dbos.Interceptors.g.cs";
+
+    /// <summary>The file's text, or <c>null</c> when no call site is intercepted.</summary>
+    public static string? Emit(EquatableArray<ClassPlan> plans, EquatableArray<CallSiteModel> callSites)
+    {
+        var sitesByMethod = callSites
+            .GroupBy(c => c.MethodId, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.OrderBy(c => c.FilePath, StringComparer.Ordinal).ThenBy(c => c.Start).ToList(), StringComparer.Ordinal);
+        var intercepted = plans
+            .SelectMany(p => p.Methods)
+            .Where(m => m.Method.IsInterceptable && sitesByMethod.ContainsKey(m.Method.Id))
+            .ToList();
+        if (intercepted.Count == 0)
+        {
+            return null;
+        }
+
+        var writer = new SourceWriter();
+        writer.WriteHeader();
+        writer.OpenBlock("namespace Dbos.Generated");
+        writer.WriteLine(GeneratedCode);
+        writer.OpenBlock("file static class DbosInterceptors");
+
+        var first = true;
+        foreach (var plan in intercepted)
+        {
+            if (!first)
+            {
+                writer.WriteLine();
+            }
+
+            first = false;
+            WriteInterceptor(writer, plan, sitesByMethod[plan.Method.Id]);
+        }
+
+        writer.CloseBlock();
+        writer.CloseBlock();
+        writer.WriteLine();
+
+        // The framework does not ship this attribute: the compiler recognizes a file-local declaration.
+        writer.OpenBlock("namespace System.Runtime.CompilerServices");
+        writer.WriteLine(GeneratedCode);
+        writer.WriteLine("[global::System.AttributeUsage(global::System.AttributeTargets.Method, AllowMultiple = true)]");
+        writer.OpenBlock("file sealed class InterceptsLocationAttribute : global::System.Attribute");
+        writer.OpenBlock("public InterceptsLocationAttribute(int version, string data)");
+        writer.WriteLine("_ = version;");
+        writer.WriteLine("_ = data;");
+        writer.CloseBlock();
+        writer.CloseBlock();
+        writer.CloseBlock();
+        return writer.ToString();
+    }
+
+    private static void WriteInterceptor(SourceWriter writer, MethodPlan plan, List<CallSiteModel> sites)
+    {
+        var method = plan.Method;
+        foreach (var site in sites)
+        {
+            writer.WriteLine("[global::System.Runtime.CompilerServices.InterceptsLocation(" + site.Version + ", " + Literal(site.Data) + ")] // " + site.Display);
+        }
+
+        var thisName = ThisName(method);
+        var parameters = ParameterList(method, modifiers: true);
+        if (!method.IsStatic)
+        {
+            parameters = "this " + method.Class.FullyQualifiedName + " " + thisName + (parameters.Length > 0 ? ", " + parameters : string.Empty);
+        }
+
+        writer.WriteLine("public static " + method.ReturnType + " " + plan.InterceptorName + "(" + parameters + ")");
+        writer.Indent();
+        writer.WriteLine("=> " + Body(plan, thisName) + ";");
+        writer.Unindent();
+    }
+
+    private static string Body(MethodPlan plan, string thisName)
+    {
+        var method = plan.Method;
+        var workflow = method.Kind == DurableKind.Workflow;
+        var invoke = InvokerCall(plan, thisName);
+        var leading = Descriptor(plan) + (workflow ? ", " + ArgumentArray(method) : string.Empty) + ", ";
+        var async = workflow ? Runtime + ".RunWorkflowAsync" : Runtime + ".RunStepAsync";
+        var sync = workflow ? Runtime + ".RunWorkflow" : Runtime + ".RunStep";
+        var result = "<" + method.ResultType + ">";
+
+        return method.Shape switch
+        {
+            ReturnShape.TaskOfT => async + result + "(" + leading + "() => " + invoke + ")",
+            ReturnShape.Task => async + "(" + leading + "() => " + invoke + ")",
+            ReturnShape.ValueTaskOfT => "new " + ValueTask + result + "(" + async + result + "(" + leading + "() => " + invoke + ".AsTask()))",
+            ReturnShape.ValueTask => "new " + ValueTask + "(" + async + "(" + leading + "() => " + invoke + ".AsTask()))",
+            ReturnShape.Value => sync + result + "(" + leading + "() => " + invoke + ")",
+            _ => sync + "(" + leading + "() => " + invoke + ")",
+        };
+    }
+}
