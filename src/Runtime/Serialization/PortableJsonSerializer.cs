@@ -191,6 +191,24 @@ public sealed class PortableJsonSerializer : IDbosSerializer
         {
             writer.WriteStartObject();
             writer.WriteString("dotnetType", error.GetType().AssemblyQualifiedName);
+            switch (error)
+            {
+                case UnexpectedStepException unexpected:
+                    writer.WriteString("workflowId", unexpected.WorkflowId);
+                    writer.WriteNumber("stepId", unexpected.StepId);
+                    writer.WriteString("expectedName", unexpected.ExpectedName);
+                    writer.WriteString("recordedName", unexpected.RecordedName);
+                    break;
+                case ConflictingWorkflowException conflicting:
+                    writer.WriteString("workflowId", conflicting.WorkflowId);
+                    writer.WriteString("existingName", conflicting.ExistingName);
+                    writer.WriteString("requestedName", conflicting.RequestedName);
+                    break;
+                case NonExistentWorkflowException missing:
+                    writer.WriteString("workflowId", missing.WorkflowId);
+                    break;
+            }
+
             if (error is MaxStepRetriesExceededException retries)
             {
                 writer.WriteString("stepName", retries.StepName);
@@ -249,6 +267,11 @@ public sealed class PortableJsonSerializer : IDbosSerializer
                 return new MaxStepRetriesExceededException(stepName, attempts, errors);
             }
 
+            if (RecreateDbosError(typeName, message, data) is { } dbosError)
+            {
+                return dbosError;
+            }
+
             if (TryRecreate(typeName, message) is { } recreated)
             {
                 return recreated;
@@ -256,6 +279,35 @@ public sealed class PortableJsonSerializer : IDbosSerializer
         }
 
         return new PortableWorkflowException(name, message, code, data.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null ? null : data.GetRawText());
+    }
+
+    private static Exception? RecreateDbosError(string typeName, string message, JsonElement data)
+    {
+        string Text(string name) => data.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : string.Empty;
+        bool Is<T>() => typeName.StartsWith(typeof(T).FullName + ",", StringComparison.Ordinal);
+
+        if (Is<UnexpectedStepException>())
+        {
+            var stepId = data.TryGetProperty("stepId", out var s) && s.TryGetInt32(out var id) ? id : -1;
+            return new UnexpectedStepException(Text("workflowId"), stepId, Text("expectedName"), Text("recordedName"));
+        }
+
+        if (Is<ConflictingWorkflowException>())
+        {
+            return new ConflictingWorkflowException(Text("workflowId"), Text("existingName"), Text("requestedName"));
+        }
+
+        if (Is<NonExistentWorkflowException>())
+        {
+            return new NonExistentWorkflowException(Text("workflowId"));
+        }
+
+        if (Is<DbosSerializationException>())
+        {
+            return new DbosSerializationException(message);
+        }
+
+        return null;
     }
 
     // Replay must throw the type the first execution threw, or a workflow's catch blocks would take another path.

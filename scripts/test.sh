@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Runs every test on a fresh machine: starts a throwaway PostgreSQL (installing it if missing), builds the
+# solution once, runs all test projects against real PostgreSQL and real SQLite files, stops PostgreSQL,
+# and prints a closing line "N passed, N failed".
+#   bash scripts/test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Sqlite]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+export DBOS_PG_DIR="${DBOS_PG_DIR:-/tmp/dbos-test-pg-$$}"
+DBOS_TEST_POSTGRES_URL=$(bash scripts/postgres.sh start)
+export DBOS_TEST_POSTGRES_URL
+trap 'bash "$root/scripts/postgres.sh" stop >/dev/null 2>&1 || true' EXIT
+echo "PostgreSQL for the tests: $DBOS_TEST_POSTGRES_URL"
+
+dotnet build Workflows.sln -c Release -nologo -clp:ErrorsOnly
+
+results="$root/.tmp/test-results"
+rm -rf "$results"
+mkdir -p "$results"
+status=0
+dotnet test Workflows.sln -c Release --no-build --nologo \
+  --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" "$@" || status=$?
+
+passed=0
+failed=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0}))
+done
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  failed=1 # the run failed without a failing test (build or crash): do not report success
+fi
+echo "$passed passed, $failed failed"
+exit "$status"
