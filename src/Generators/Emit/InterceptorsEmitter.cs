@@ -14,14 +14,20 @@ internal static class InterceptorsEmitter
     /// <summary>The file's text, or <c>null</c> when no call site is intercepted.</summary>
     public static string? Emit(EquatableArray<ClassPlan> plans, EquatableArray<CallSiteModel> callSites)
     {
-        var sitesByMethod = callSites
-            .GroupBy(c => c.MethodId, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.OrderBy(c => c.FilePath, StringComparer.Ordinal).ThenBy(c => c.Start).ToList(), StringComparer.Ordinal);
-        var intercepted = plans
+        var methods = plans
             .SelectMany(p => p.Methods)
-            .Where(m => m.Method.IsInterceptable && sitesByMethod.ContainsKey(m.Method.Id))
+            .Where(m => m.Method.IsInterceptable)
+            .ToDictionary(m => m.Method.Id, StringComparer.Ordinal);
+
+        // One interceptor per called method, plus one per overriding class that calls are bound to.
+        var interceptors = callSites
+            .Where(c => methods.ContainsKey(c.MethodId))
+            .GroupBy(c => (c.MethodId, c.Receiver))
+            .Select(g => (Plan: methods[g.Key.MethodId], g.Key.Receiver, Sites: g.OrderBy(c => c.FilePath, StringComparer.Ordinal).ThenBy(c => c.Start).ToList()))
+            .OrderBy(i => i.Plan.InterceptorName, StringComparer.Ordinal)
+            .ThenBy(i => i.Receiver, StringComparer.Ordinal)
             .ToList();
-        if (intercepted.Count == 0)
+        if (interceptors.Count == 0)
         {
             return null;
         }
@@ -32,8 +38,9 @@ internal static class InterceptorsEmitter
         writer.WriteLine(GeneratedCode);
         writer.OpenBlock("file static class DbosInterceptors");
 
+        var names = new HashSet<string>(interceptors.Where(i => i.Receiver.Length == 0).Select(i => i.Plan.InterceptorName), StringComparer.Ordinal);
         var first = true;
-        foreach (var plan in intercepted)
+        foreach (var (plan, receiver, sites) in interceptors)
         {
             if (!first)
             {
@@ -41,7 +48,18 @@ internal static class InterceptorsEmitter
             }
 
             first = false;
-            WriteInterceptor(writer, plan, sitesByMethod[plan.Method.Id]);
+            var name = plan.InterceptorName;
+            if (receiver.Length > 0)
+            {
+                var receiverName = receiver.Substring(receiver.LastIndexOf('.') + 1).TrimStart('@');
+                name = plan.InterceptorName + "_" + receiverName;
+                for (var i = 2; !names.Add(name); i++)
+                {
+                    name = plan.InterceptorName + "_" + receiverName + "_" + i;
+                }
+            }
+
+            WriteInterceptor(writer, plan, name, receiver.Length > 0 ? receiver : plan.Method.Class.FullyQualifiedName, sites);
         }
 
         writer.CloseBlock();
@@ -62,7 +80,7 @@ internal static class InterceptorsEmitter
         return writer.ToString();
     }
 
-    private static void WriteInterceptor(SourceWriter writer, MethodPlan plan, List<CallSiteModel> sites)
+    private static void WriteInterceptor(SourceWriter writer, MethodPlan plan, string name, string receiverType, List<CallSiteModel> sites)
     {
         var method = plan.Method;
         foreach (var site in sites)
@@ -74,10 +92,10 @@ internal static class InterceptorsEmitter
         var parameters = ParameterList(method, modifiers: true);
         if (!method.IsStatic)
         {
-            parameters = "this " + method.Class.FullyQualifiedName + " " + thisName + (parameters.Length > 0 ? ", " + parameters : string.Empty);
+            parameters = "this " + receiverType + " " + thisName + (parameters.Length > 0 ? ", " + parameters : string.Empty);
         }
 
-        writer.WriteLine("public static " + method.ReturnType + " " + plan.InterceptorName + "(" + parameters + ")");
+        writer.WriteLine("public static " + method.ReturnType + " " + name + "(" + parameters + ")");
         writer.Indent();
         writer.WriteLine("=> " + Body(plan, thisName) + ";");
         writer.Unindent();

@@ -153,10 +153,12 @@ internal readonly record struct ClassPlan(
 internal readonly record struct InvocationCandidate(string FilePath, int Start, int Length, string Name);
 
 /// <summary>A bound, interceptable call of a durable method.</summary>
-/// <param name="MethodId">The called method's documentation comment ID.</param>
+/// <param name="MethodId">The called durable method's documentation comment ID.</param>
+/// <param name="Receiver">For a call bound to an override of the durable method, the overriding class (fully qualified); else empty.</param>
 /// <param name="Display">Where the call is, e.g. <c>Orders.cs(12,20)</c>, for a comment.</param>
 internal readonly record struct CallSiteModel(
     string MethodId,
+    string Receiver,
     string FilePath,
     int Start,
     string Display,

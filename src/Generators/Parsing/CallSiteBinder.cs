@@ -92,12 +92,25 @@ internal static class CallSiteBinder
                 }
 
                 method = method.ReducedFrom ?? method;
-                if (!SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, compilation.Assembly)
-                    || method.GetDocumentationCommentId() is not { } id
-                    || !ids.Contains(id)
+                if (FindDurable(method, ids, compilation) is not { } durable
                     || IsInExpressionTree(semanticModel, invocation, cancellationToken))
                 {
                     continue;
+                }
+
+                // A call bound to an override of a durable method: the interceptor's receiver must be the overriding class.
+                var receiver = string.Empty;
+                if (!SymbolEqualityComparer.Default.Equals(method, durable))
+                {
+                    var overriding = method.ContainingType;
+                    if (overriding.IsGenericType
+                        || !compilation.IsSymbolAccessibleWithin(overriding, compilation.Assembly)
+                        || !SymbolEqualityComparer.Default.Equals(method.ReturnType, durable.ReturnType))
+                    {
+                        continue;
+                    }
+
+                    receiver = overriding.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
                 }
 
                 var location = semanticModel.GetInterceptableLocation(invocation, cancellationToken);
@@ -112,11 +125,27 @@ internal static class CallSiteBinder
                         ? binding.Name.GetLocation().GetLineSpan()
                         : invocation.Expression.GetLocation().GetLineSpan();
                 var display = System.IO.Path.GetFileName(candidate.FilePath) + "(" + (lineSpan.StartLinePosition.Line + 1) + "," + (lineSpan.StartLinePosition.Character + 1) + ")";
-                result.Add(new CallSiteModel(id, candidate.FilePath, candidate.Start, display, location.Version, location.Data));
+                result.Add(new CallSiteModel(durable.GetDocumentationCommentId()!, receiver, candidate.FilePath, candidate.Start, display, location.Version, location.Data));
             }
         }
 
         return result.ToEquatableArray();
+    }
+
+    /// <summary>The durable method called: the method itself, or the durable method it overrides.</summary>
+    private static IMethodSymbol? FindDurable(IMethodSymbol method, HashSet<string> ids, Compilation compilation)
+    {
+        for (var current = method; current is not null; current = current.OverriddenMethod)
+        {
+            if (SymbolEqualityComparer.Default.Equals(current.ContainingAssembly, compilation.Assembly)
+                && current.GetDocumentationCommentId() is { } id
+                && ids.Contains(id))
+            {
+                return current;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Expression trees are data, not calls: the compiler refuses to intercept inside them.</summary>

@@ -45,16 +45,17 @@ internal static class Planner
             foreach (var method in classMethods)
             {
                 // Overloads get a numeric suffix, in the order of their documentation IDs.
-                var identifier = method.Name;
+                // Unescaped: generated names always add a prefix or suffix, so a keyword needs no '@'.
+                var identifier = method.MetadataName;
                 for (var i = 2; !identifiers.Add(identifier); i++)
                 {
-                    identifier = method.Name + "_" + i;
+                    identifier = method.MetadataName + "_" + i;
                 }
 
-                var interceptorName = classModel.MetadataName + "_" + identifier.TrimStart('@');
+                var interceptorName = classModel.MetadataName + "_" + identifier;
                 for (var i = 2; !interceptorNames.Add(interceptorName); i++)
                 {
-                    interceptorName = classModel.MetadataName + "_" + identifier.TrimStart('@') + "_" + i;
+                    interceptorName = classModel.MetadataName + "_" + identifier + "_" + i;
                 }
 
                 var clientName = string.Empty;

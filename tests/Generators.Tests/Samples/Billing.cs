@@ -1,0 +1,31 @@
+using System.Threading.Tasks;
+using Dbos;
+
+public partial class Heartbeat
+{
+    [Step]
+    public static int Tick() => 1;
+}
+
+namespace Shop.Billing
+{
+    public static partial class Accounts
+    {
+        internal partial class Invoices
+        {
+            private readonly int _offset;
+
+            public Invoices(int offset) => _offset = offset;
+
+            [Workflow]
+            public async Task<int> IssueAsync(int customer)
+            {
+                var number = await /*I*/NextNumberAsync();
+                return number + customer + _offset + Heartbeat./*I*/Tick();
+            }
+
+            [Step]
+            internal static Task<int> NextNumberAsync() => Task.FromResult(1);
+        }
+    }
+}
