@@ -38,7 +38,7 @@ public partial class OrderWorkflows(IPaymentGateway payments)
         CrashIfAsked(2);
         var tracking = await ShipOrder(order.OrderId, reservation);
         CrashIfAsked(3);
-        await SendConfirmation(order.OrderId, tracking);
+        SendConfirmation(order.OrderId, tracking);
         return new Receipt(order.OrderId, reservation, payment, tracking, total);
     }
 

@@ -31,10 +31,14 @@ await host.StartAsync(); // migrates the system database and resumes workflows a
 var runtime = host.Services.GetRequiredService<DbosRuntime>();
 var workflowId = $"order-{orderId}";
 var status = await runtime.GetWorkflowStatusAsync(workflowId);
-Console.WriteLine(status is null
-    ? $"Starting workflow {workflowId} (system database: {database})."
-    : $"Workflow {workflowId} already exists with status {status.Status} (recovery attempts: {status.RecoveryAttempts}); " +
-      "calling it again returns its result, running only the steps that never finished.");
+Console.WriteLine(status switch
+{
+    null => $"Starting workflow {workflowId} (system database: {database}).",
+    { Status: WorkflowStatuses.Pending } => $"Workflow {workflowId} was interrupted and has been resumed (recovery attempt {status.RecoveryAttempts - 1}): " +
+        "its body runs again, but the steps it had checkpointed return their recorded results instead of running.",
+    _ => $"Workflow {workflowId} already finished ({status.Status}): calling it again returns the recorded result and runs no step. " +
+        "Use --order N for a new order.",
+});
 
 var orders = host.Services.GetRequiredService<IOrderWorkflowsClient>();
 Receipt receipt;
