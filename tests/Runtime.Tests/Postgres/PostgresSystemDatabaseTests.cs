@@ -361,6 +361,72 @@ public sealed class PostgresSystemDatabaseTests
         Assert.That(await ScalarAsync<long>(_url, "SELECT count(*) FROM dbos.application_versions"), Is.EqualTo(2));
     }
 
+    [Test]
+    public async Task Racing_starts_of_one_ID_have_one_owner_and_one_input()
+    {
+        var databases = Enumerable.Range(0, 6).Select(_ => NewSystemDatabase(_url)).ToArray();
+        try
+        {
+            for (var round = 0; round < 10; round++)
+            {
+                var id = $"wf-{round}";
+                var results = await Task.WhenAll(databases.Select((d, i) => Task.Run(() =>
+                    d.InsertWorkflowStatusAsync(NewRow(id, $"owner-{i}", inputs: $"[{i}]"), default))));
+                var winners = results.Where(r => r.Inserted).ToList();
+                Assert.That(winners, Has.Count.EqualTo(1), $"{id}: exactly one start executes the body");
+                Assert.That(results.Select(r => r.OwnerXid).Distinct(), Is.EqualTo(new[] { winners[0].OwnerXid }));
+                var winner = winners[0].OwnerXid!["owner-".Length..];
+                Assert.That((await _db.GetWorkflowStatusAsync(id, true, default))!.Inputs, Is.EqualTo($"[{winner}]"));
+            }
+        }
+        finally
+        {
+            foreach (var d in databases)
+            {
+                await d.DisposeAsync();
+            }
+        }
+    }
+
+    [Test]
+    public async Task Pool_and_statement_preparation_follow_the_options()
+    {
+        await using var db = NewSystemDatabase(_url, new DbosOptions { SystemDatabasePoolSize = 7, ConnectTimeout = TimeSpan.FromSeconds(2.5) });
+        var settings = db.Settings;
+        Assert.That((settings.MaxPoolSize, settings.Timeout, settings.NoResetOnClose), Is.EqualTo((7, 3, true)));
+        Assert.That(settings.MaxAutoPrepare, Is.GreaterThan(0));
+
+        // Given explicitly in the connection string, the user's choice wins.
+        await using var explicitly = NewSystemDatabase(TestDatabases.WithDatabase(_url, "x") + "?Timeout=9&Max%20Auto%20Prepare=0");
+        Assert.That((explicitly.Settings.Timeout, explicitly.Settings.MaxAutoPrepare), Is.EqualTo((9, 0)));
+    }
+
+    [Test]
+    public async Task Repeated_calls_run_as_server_side_prepared_statements()
+    {
+        await _db.InsertWorkflowStatusAsync(NewRow("wf", "o"), default);
+        for (var i = 0; i < 3; i++)
+        {
+            await _db.GetWorkflowStatusAsync("wf", true, default);
+            await _db.RecordOperationAsync("wf", new OperationRecord(i, "s", "1", null, "portable_json"), default);
+        }
+
+        // Calls one after another reuse the one idle pooled connection: look at its prepared statements.
+        await using var connection = await _db.DataSource.OpenConnectionAsync();
+        await using var command = new NpgsqlCommand("SELECT statement FROM pg_prepared_statements", connection);
+        var statements = new System.Collections.Generic.List<string>();
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                statements.Add(reader.GetString(0));
+            }
+        }
+
+        Assert.That(statements, Has.Some.Contains("LEFT JOIN \"dbos\".workflow_input"));
+        Assert.That(statements, Has.Some.Contains("INSERT INTO \"dbos\".operation_outputs"));
+    }
+
     // --- SQL functions other languages call -----------------------------------------------------------------
 
     [Test]

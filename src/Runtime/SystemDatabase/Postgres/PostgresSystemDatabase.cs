@@ -75,6 +75,12 @@ internal sealed partial class PostgresSystemDatabase : ISystemDatabase
     /// <summary>Where this database is, without the password, for messages.</summary>
     internal string Description => PostgresConnectionStrings.Describe(_settings);
 
+    /// <summary>The effective connection settings (pool size, preparation, timeouts), for tests.</summary>
+    internal NpgsqlConnectionStringBuilder Settings => new(_settings.ConnectionString);
+
+    /// <summary>The pool the calls run on, for tests.</summary>
+    internal NpgsqlDataSource DataSource => _dataSource;
+
     private static NpgsqlConnectionStringBuilder BuildSettings(string connectionString, DbosOptions options)
     {
         NpgsqlConnectionStringBuilder settings;
