@@ -113,15 +113,57 @@ public partial class CompileTests
             }
 
             public enum Kind { A, B }
+
+            // Bases whose __Dbos the derived class must hide (new) or must not (no base __Dbos is generated).
+            public partial class GeneratedBase { [Step] public virtual int Step() => 1; }
+            public partial class FromGeneratedBase : GeneratedBase { [Step] public int Other() => Step() + 1; }
+            public partial class GenericBase<T> { [Step] public int Step() => 1; }
+            public partial class FromGenericBase : GenericBase<int> { [Step] public int Other() => Step() + 1; }
+            public class PlainBase { [Step] public int Step() => 1; }
+            public partial class FromPlainBase : PlainBase { [Step] public int Other() => Step() + 1; }
+
+            public partial record Ledger(int Id)
+            {
+                [Workflow] public Task<int> Close() => Task.FromResult(Id);
+                public Task<int> Call() => Close();
+            }
+
+            public static partial class Extensions
+            {
+                [Step] public static int Twice(this int value, int times = 2) => value * times;
+                public static int Call() => 3.Twice() + Twice(4, 1);
+            }
+
+            public partial class Bank
+            {
+                [Transaction] public int Debit(int amount) => -amount;
+                public int Call() => Debit(5);
+            }
             """;
 
-        var (output, result) = GeneratorTestHelper.Run(GeneratorTestHelper.CreateCompilation(new[] { ("Edge.cs", source) }));
+        const string transactionAttribute = """
+            namespace Dbos
+            {
+                [System.AttributeUsage(System.AttributeTargets.Method)]
+                public sealed class TransactionAttribute : System.Attribute
+                {
+                    public string? Name { get; set; }
+                }
+            }
+            """;
+
+        var (output, result) = GeneratorTestHelper.Run(GeneratorTestHelper.CreateCompilation(new[] { ("Edge.cs", source), ("Transaction.cs", transactionAttribute) }));
+        foreach (var generated in result.Results.Single().GeneratedSources)
+        {
+            TestContext.Out.WriteLine("// ---- " + generated.HintName + Environment.NewLine + generated.SourceText);
+        }
+
         AssertEmits(output);
 
         var hints = result.Results.Single().GeneratedSources.Select(s => s.HintName).ToList();
         Assert.That(hints, Does.Contain("Edge.Shapes.Dbos.g.cs"));
         Assert.That(hints, Does.Contain("Edge.Shapes.Hidden.Dbos.g.cs"));
-        Assert.That(hints.Any(h => h.Contains("NotPartial", StringComparison.Ordinal) || h.Contains("Generic", StringComparison.Ordinal)), Is.False);
+        Assert.That(hints, Has.None.StartsWith("Edge.NotPartial.").And.None.StartsWith("Edge.Generic.").And.None.StartsWith("Edge.GenericBase.").And.None.StartsWith("Edge.PlainBase."));
 
         var interceptors = result.Results.Single().GeneratedSources.Single(s => s.HintName == "Dbos.Interceptors.g.cs").SourceText.ToString();
         Assert.That(interceptors, Does.Contain("Shapes_Both("));
@@ -129,6 +171,18 @@ public partial class CompileTests
         Assert.That(interceptors, Does.Contain("Shapes_Defaults("));
         Assert.That(interceptors, Does.Not.Contain("ByRef"));
         Assert.That(interceptors, Does.Not.Contain("Secret"), "a private nested class cannot be named from the interceptors");
+
+        Assert.That(interceptors, Does.Contain("Ledger_Close("));
+        Assert.That(Regex.Matches(interceptors, @"\] // Edge\.cs\(\d+,\d+\)\s+public static int Extensions_Twice\(this int value, int times\)").Count, Is.EqualTo(1));
+        Assert.That(interceptors, Does.Contain("global::Edge.Bank.__Dbos.Debit_Step"), "[Transaction] is treated as a step");
+        Assert.That(interceptors, Does.Contain("GeneratedBase_Step("));
+        Assert.That(interceptors, Does.Not.Contain("PlainBase"));
+
+        var sources = result.Results.Single().GeneratedSources.ToDictionary(s => s.HintName, s => s.SourceText.ToString());
+        Assert.That(sources["Edge.FromGeneratedBase.Dbos.g.cs"], Does.Contain("internal static new class __Dbos"));
+        Assert.That(sources["Edge.FromGenericBase.Dbos.g.cs"], Does.Contain("internal static class __Dbos"));
+        Assert.That(sources["Edge.FromPlainBase.Dbos.g.cs"], Does.Contain("internal static class __Dbos"));
+        Assert.That(sources["Edge.Ledger.Dbos.g.cs"], Does.Contain("partial record Ledger"));
 
         var shapes = result.Results.Single().GeneratedSources.Single(s => s.HintName == "Edge.Shapes.Dbos.g.cs").SourceText.ToString();
         Assert.That(shapes, Does.Contain("Both_Workflow"));

@@ -39,16 +39,7 @@ internal static class DurableMethodParser
         var type = method.ContainingType;
 
         // Shapes the generated code cannot express; an analyzer reports them.
-        if (type is null
-            || type.TypeKind != TypeKind.Class
-            || type.IsFileLocal
-            || method.IsGenericMethod
-            || method.ReturnsByRef
-            || method.ReturnsByRefReadonly
-            || !method.ExplicitInterfaceImplementations.IsEmpty
-            || !IsSupportedType(method.ReturnType)
-            || method.Parameters.Any(p => p.RefKind != RefKind.None || !IsSupportedType(p.Type))
-            || !AllPartialAndNonGeneric(declaration, type))
+        if (!IsSupported(method, declaration))
         {
             return null;
         }
@@ -99,6 +90,17 @@ internal static class DurableMethodParser
             GetNamedArgument(attribute, "MaxAttempts", 3),
             GetNamedArgument(attribute, "BackoffRate", 2d));
     }
+
+    /// <summary>Whether the generator can make this method durable (and so emits a <c>__Dbos</c> class for its type).</summary>
+    private static bool IsSupported(IMethodSymbol method, MethodDeclarationSyntax declaration)
+        => method.ContainingType is { TypeKind: TypeKind.Class, IsFileLocal: false } type
+            && !method.IsGenericMethod
+            && !method.ReturnsByRef
+            && !method.ReturnsByRefReadonly
+            && method.ExplicitInterfaceImplementations.IsEmpty
+            && IsSupportedType(method.ReturnType)
+            && method.Parameters.All(p => p.RefKind == RefKind.None && IsSupportedType(p.Type))
+            && AllPartialAndNonGeneric(declaration, type);
 
     private static ClassModel ParseClass(INamedTypeSymbol type, MethodDeclarationSyntax declaration, Compilation compilation)
     {
@@ -293,8 +295,7 @@ internal static class DurableMethodParser
             }
 
             if (SymbolEqualityComparer.Default.Equals(current.ContainingAssembly, compilation.Assembly)
-                && current.GetMembers().OfType<IMethodSymbol>().Any(m => m.GetAttributes().Any(a =>
-                    a.AttributeClass?.ToDisplayString() is WorkflowAttribute or StepAttribute or TransactionAttribute)))
+                && current.GetMembers().OfType<IMethodSymbol>().Any(IsSupportedDurableMethod))
             {
                 return true;
             }
@@ -302,6 +303,10 @@ internal static class DurableMethodParser
 
         return false;
     }
+
+    private static bool IsSupportedDurableMethod(IMethodSymbol method)
+        => method.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() is WorkflowAttribute or StepAttribute or TransactionAttribute)
+            && method.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is MethodDeclarationSyntax declaration && IsSupported(method, declaration));
 
     private static T GetNamedArgument<T>(AttributeData attribute, string name, T fallback)
     {
