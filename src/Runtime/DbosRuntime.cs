@@ -84,7 +84,9 @@ public sealed class DbosRuntime : IAsyncDisposable
 
     internal CancellationToken StoppingToken => _stopping.Token;
 
-    internal bool IsStopping => Volatile.Read(ref _state) >= 2;
+    /// <summary>True once the shutdown grace period is over: from then on, failures are not recorded as outcomes
+    /// (they are caused by the shutdown) and interrupted workflows stay PENDING for recovery.</summary>
+    internal bool IsStopping => _stopping.IsCancellationRequested;
 
     internal ISystemDatabase Database => _database ?? throw new InvalidOperationException("The DBOS runtime has not been started: call StartAsync (or LaunchAsync) first.");
 

@@ -54,4 +54,36 @@ public sealed class ResilienceTests(string engine) : EngineTest(engine)
         var error = await Assert.ThrowsAsync<ArgumentException>(() => DbosRuntime.LaunchAsync(Options(o => o.SystemDatabaseUrl = "Foo=bar;Baz=1")));
         Assert.That(error!.Message, Does.Contain("postgresql://").And.Contain("sqlite"));
     }
+
+    [Test]
+    public async Task Graceful_shutdown_lets_running_workflows_finish_within_the_timeout_and_leaves_the_rest_pending()
+    {
+        var runtime = await LaunchAsync(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
+        using (new SetWorkflowID("finishes"))
+        {
+            await DBOS.StartWorkflowAsync(() => BasicWorkflows.Gated("soon"));
+        }
+
+        await EventuallyAsync(async () => await StepCountAsync("finishes") >= 1, "the workflow is running");
+        var stopping = runtime.ShutdownAsync();
+        await Task.Delay(200);
+        Assert.That(stopping.IsCompleted, Is.False, "shutdown waits for the running workflow");
+        await Assert.ThrowsAsync<InvalidOperationException>(() => BasicWorkflows.ThreeSteps(1), "no new workflows during shutdown");
+        Probe.Open("soon");
+        await stopping;
+        Assert.That(await StatusAsync("finishes"), Is.EqualTo(WorkflowStatuses.Success));
+
+        var impatient = await LaunchAsync(o => o.ShutdownTimeout = TimeSpan.FromMilliseconds(200));
+        using (new SetWorkflowID("left-pending"))
+        {
+            await DBOS.StartWorkflowAsync(() => BasicWorkflows.Gated("never"));
+        }
+
+        await EventuallyAsync(async () => await StepCountAsync("left-pending") >= 1, "the second workflow is running");
+        await impatient.ShutdownAsync();
+        Probe.Open("never");
+        await Task.Delay(200);
+        Assert.That(await StatusAsync("left-pending"), Is.EqualTo(WorkflowStatuses.Pending), "left for recovery at the next start");
+        Assert.That(Probe.Count("never:second"), Is.Zero);
+    }
 }

@@ -94,7 +94,11 @@ internal static class WorkflowExecutor
         var ambient = DbosAmbient.Current;
         var parent = ambient is { InStep: false } ? ambient.Workflow : null;
         var runtime = explicitRuntime ?? parent?.Runtime ?? DbosRuntime.Resolve(null);
-        runtime.EnsureAcceptingWork();
+        if (parent is null)
+        {
+            // Children of running workflows may still start during the shutdown grace period.
+            runtime.EnsureAcceptingWork();
+        }
 
         var assigned = ambient?.NextWorkflowId is { } assignment && assignment.TryTake() ? assignment.WorkflowId : null;
         var functionId = -1;
