@@ -3,7 +3,7 @@
 
 namespace Dbos.Generated
 {
-    [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Dbos.Generators", "0.1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Dbos.Generators", "{version}")]
     file static class DbosInterceptors
     {
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "f2OkKsEf7z1EX61tzMhSPUACAABCaWxsaW5nLmNz")] // Billing.cs(24,69)
@@ -87,7 +87,7 @@ namespace Dbos.Generated
 
 namespace System.Runtime.CompilerServices
 {
-    [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Dbos.Generators", "0.1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Dbos.Generators", "{version}")]
     [global::System.AttributeUsage(global::System.AttributeTargets.Method, AllowMultiple = true)]
     file sealed class InterceptsLocationAttribute : global::System.Attribute
     {

@@ -5,7 +5,7 @@ namespace Dbos.Generated
 {
     /// <summary>Registers this assembly's workflows and services with the DBOS runtime when the module loads.</summary>
     [global::System.ComponentModel.EditorBrowsableAttribute(global::System.ComponentModel.EditorBrowsableState.Never)]
-    [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Dbos.Generators", "0.1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Dbos.Generators", "{version}")]
     internal static class DbosRegistration
     {
         #pragma warning disable CA2255 // A module initializer registers the workflows before any code of this assembly runs, as recovery needs.

@@ -5,7 +5,7 @@ partial class Heartbeat
 {
     /// <summary>Descriptors and invokers of the durable methods of this class. Used by generated code only.</summary>
     [global::System.ComponentModel.EditorBrowsableAttribute(global::System.ComponentModel.EditorBrowsableState.Never)]
-    [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Dbos.Generators", "0.1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Dbos.Generators", "{version}")]
     internal static class __Dbos
     {
         internal static readonly global::Dbos.Internal.StepDescriptor Tick_Step = new("Tick", false, 1, 3, 2);

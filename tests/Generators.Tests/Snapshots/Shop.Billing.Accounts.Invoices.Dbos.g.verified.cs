@@ -9,7 +9,7 @@ namespace Shop.Billing
         {
             /// <summary>Descriptors and invokers of the durable methods of this class. Used by generated code only.</summary>
             [global::System.ComponentModel.EditorBrowsableAttribute(global::System.ComponentModel.EditorBrowsableState.Never)]
-            [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Dbos.Generators", "0.1.0.0")]
+            [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Dbos.Generators", "{version}")]
             internal static class __Dbos
             {
                 internal static readonly global::Dbos.Internal.WorkflowDescriptor IssueAsync_Workflow = new(
@@ -34,7 +34,7 @@ namespace Shop.Billing
     }
 
     /// <summary>Starts and runs the workflows of <c>Invoices</c> durably.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Dbos.Generators", "0.1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Dbos.Generators", "{version}")]
     internal partial interface IInvoicesClient
     {
         /// <summary>Starts the workflow <c>IssueAsync</c> and returns once it is durably recorded.</summary>
@@ -45,7 +45,7 @@ namespace Shop.Billing
     }
 
     /// <summary>Starts and runs the workflows of <c>Invoices</c> durably.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Dbos.Generators", "0.1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Dbos.Generators", "{version}")]
     internal sealed partial class InvoicesClient : global::Shop.Billing.IInvoicesClient
     {
         private readonly global::Dbos.DbosRuntime __runtime;

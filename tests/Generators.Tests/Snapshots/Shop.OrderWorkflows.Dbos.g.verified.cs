@@ -7,7 +7,7 @@ namespace Shop
     {
         /// <summary>Descriptors and invokers of the durable methods of this class. Used by generated code only.</summary>
         [global::System.ComponentModel.EditorBrowsableAttribute(global::System.ComponentModel.EditorBrowsableState.Never)]
-        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Dbos.Generators", "0.1.0.0")]
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Dbos.Generators", "{version}")]
         internal static class __Dbos
         {
             internal static readonly global::Dbos.Internal.StepDescriptor Audit_Step = new("Audit", false, 1, 3, 2);
@@ -143,7 +143,7 @@ namespace Shop
     }
 
     /// <summary>Starts and runs the workflows of <c>OrderWorkflows</c> durably.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Dbos.Generators", "0.1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Dbos.Generators", "{version}")]
     public partial interface IOrderWorkflowsClient
     {
         /// <summary>Starts the workflow <c>Count</c> and returns once it is durably recorded.</summary>
@@ -184,7 +184,7 @@ namespace Shop
     }
 
     /// <summary>Starts and runs the workflows of <c>OrderWorkflows</c> durably.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Dbos.Generators", "0.1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Dbos.Generators", "{version}")]
     public sealed partial class OrderWorkflowsClient : global::Shop.IOrderWorkflowsClient
     {
         private readonly global::Dbos.DbosRuntime __runtime;

@@ -7,7 +7,7 @@ namespace Shop
     {
         /// <summary>Descriptors and invokers of the durable methods of this class. Used by generated code only.</summary>
         [global::System.ComponentModel.EditorBrowsableAttribute(global::System.ComponentModel.EditorBrowsableState.Never)]
-        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Dbos.Generators", "0.1.0.0")]
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Dbos.Generators", "{version}")]
         internal static new class __Dbos
         {
             internal static readonly global::Dbos.Internal.WorkflowDescriptor ExpediteAsync_Workflow = new(
@@ -26,7 +26,7 @@ namespace Shop
     }
 
     /// <summary>Starts and runs the workflows of <c>PriorityOrderWorkflows</c> durably.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Dbos.Generators", "0.1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Dbos.Generators", "{version}")]
     public partial interface IPriorityOrderWorkflowsClient
     {
         /// <summary>Starts the workflow <c>ExpediteAsync</c> and returns once it is durably recorded.</summary>
@@ -37,7 +37,7 @@ namespace Shop
     }
 
     /// <summary>Starts and runs the workflows of <c>PriorityOrderWorkflows</c> durably.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Dbos.Generators", "0.1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Dbos.Generators", "{version}")]
     public sealed partial class PriorityOrderWorkflowsClient : global::Shop.IPriorityOrderWorkflowsClient
     {
         private readonly global::Dbos.DbosRuntime __runtime;
