@@ -83,6 +83,28 @@ public sealed class PostgresMigrationTests
     }
 
     [Test]
+    public async Task Concurrent_migration_works_when_the_database_defaults_to_serializable()
+    {
+        var url = await TestDatabases.CreatePostgresDatabaseAsync("pg_serializable");
+        var name = new NpgsqlConnectionStringBuilder(Dbos.SystemDatabase.Postgres.PostgresConnectionStrings.Normalize(url)).Database;
+        await ExecuteAsync(url, $"ALTER DATABASE \"{name}\" SET default_transaction_isolation = 'serializable'");
+        var databases = Enumerable.Range(0, 4).Select(_ => NewSystemDatabase(url)).ToArray();
+        try
+        {
+            await Task.WhenAll(databases.Select(d => Task.Run(() => d.MigrateAsync(default))));
+        }
+        finally
+        {
+            foreach (var d in databases)
+            {
+                await d.DisposeAsync();
+            }
+        }
+
+        Assert.That(await RowsAsync(url, "SELECT version FROM dbos.dbos_migrations"), Is.EqualTo(new[] { "123" }));
+    }
+
+    [Test]
     public async Task Database_created_by_DBOS_5_3_is_accepted_untouched()
     {
         var url = await TestDatabases.CreatePostgresDatabaseAsync("pg_ts53");

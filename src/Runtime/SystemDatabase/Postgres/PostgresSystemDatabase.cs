@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Data;
 using System.Data.Common;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
@@ -170,7 +171,8 @@ internal sealed partial class PostgresSystemDatabase : ISystemDatabase
                 return;
             }
 
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            // Read committed whatever the server's default: after the lock, reads must see the other migrator's commit.
+            await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
             await using (var batch = new NpgsqlBatch(connection, transaction))
             {
                 // Transaction-scoped, so a crash mid-migration releases it; the key is the one every DBOS migrator takes.
@@ -222,8 +224,8 @@ internal sealed partial class PostgresSystemDatabase : ISystemDatabase
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable)
         {
             throw new DbosInitializationException(
-                $"Timed out waiting for the DBOS migration lock on {Description}: another process has been migrating the system database " +
-                "for over a minute. Check for a stuck migration (pg_locks, advisory lock 1234567890) and start again.", e);
+                $"Timed out after a minute waiting for a lock while migrating the DBOS system database ({Description}): another process is " +
+                "migrating it (advisory lock 1234567890) or holds the tables being changed. Check pg_locks for a stuck session and start again.", e);
         }
         catch (PostgresException e)
         {
