@@ -1,0 +1,215 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Dbos.Benchmarks.Throughput;
+
+/// <summary>The workflow measurements of this SDK, the same jobs as the peer's bench.mjs. Each row runs in a runtime
+/// of its own (launched before the clock starts, disposed after), so the server's counters can be read per row.</summary>
+internal sealed class DbosRows(Options options, string systemDatabaseUrl)
+{
+    private DbosOptions RuntimeOptions() => new()
+    {
+        SystemDatabaseUrl = systemDatabaseUrl,
+        ShutdownTimeout = TimeSpan.FromSeconds(5),
+        ExecutorId = "bench",
+        ApplicationVersion = "bench",
+    };
+
+    public async Task<double> LaunchMsAsync()
+    {
+        var clock = Stopwatch.StartNew();
+        await using var runtime = await DbosRuntime.LaunchAsync(RuntimeOptions());
+        return clock.Elapsed.TotalMilliseconds;
+    }
+
+    /// <summary>Runs a few workflows of each kind so the measured rows do not pay for JIT compilation and cold pools.</summary>
+    public async Task WarmUpAsync()
+    {
+        await using var runtime = await DbosRuntime.LaunchAsync(RuntimeOptions());
+        for (var i = 0; i < options.Warmup; i++)
+        {
+            Check(i, await BenchWorkflows.ThreeSteps(i));
+            var handle = await DBOS.StartWorkflowAsync(() => BenchWorkflows.Empty());
+            await handle.GetResultAsync();
+        }
+
+        var all = await Task.WhenAll(Enumerable.Range(0, options.Warmup * 4).Select(i => BenchWorkflows.ThreeSteps(i)));
+        for (var i = 0; i < all.Length; i++)
+        {
+            Check(i, all[i]);
+        }
+    }
+
+    public async Task<Side> SequentialAsync()
+    {
+        await using var runtime = await DbosRuntime.LaunchAsync(RuntimeOptions());
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < options.Seq; i++)
+        {
+            Check(i, await BenchWorkflows.ThreeSteps(i));
+        }
+
+        var seconds = clock.Elapsed.TotalSeconds;
+        return Rate(options.Seq, seconds);
+    }
+
+    public async Task<Side> ConcurrentAsync()
+    {
+        await using var runtime = await DbosRuntime.LaunchAsync(RuntimeOptions());
+        var clock = Stopwatch.StartNew();
+        var results = await Task.WhenAll(Enumerable.Range(0, options.Conc).Select(i => BenchWorkflows.ThreeSteps(i)));
+        var seconds = clock.Elapsed.TotalSeconds;
+        for (var i = 0; i < results.Length; i++)
+        {
+            Check(i, results[i]);
+        }
+
+        return Rate(options.Conc, seconds);
+    }
+
+    public async Task<Side> EmptyLatencyAsync()
+    {
+        await using var runtime = await DbosRuntime.LaunchAsync(RuntimeOptions());
+        var ms = new List<double>(options.Lat);
+        for (var i = 0; i < options.Lat; i++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            var handle = await DBOS.StartWorkflowAsync(() => BenchWorkflows.Empty());
+            var result = await handle.GetResultAsync();
+            ms.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            if (result != 1)
+            {
+                throw new InvalidOperationException($"emptyWorkflow returned {result}");
+            }
+        }
+
+        return Latency(ms, options.Lat);
+    }
+
+#if DBOS_MESSAGING
+    public async Task<Side> SendRecvAsync()
+    {
+        await using var runtime = await DbosRuntime.LaunchAsync(RuntimeOptions());
+        var ms = new List<double>(options.Pings);
+        for (var i = 0; i < options.Pings; i++)
+        {
+            var handle = await DBOS.StartWorkflowAsync(() => BenchWorkflows.Waiter());
+            await Task.Delay(5); // let it block in recv, as the peer does
+            var message = i.ToString(CultureInfo.InvariantCulture);
+            var started = Stopwatch.GetTimestamp();
+            await DBOS.SendAsync(handle.WorkflowId, message, "ping");
+            var received = await handle.GetResultAsync();
+            ms.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            if (received != message)
+            {
+                throw new InvalidOperationException($"waiter received '{received}', expected '{message}'");
+            }
+        }
+
+        return Latency(ms, options.Pings);
+    }
+
+    /// <summary>Runs in a child process of its own, so its memory is not mixed with the other rows'.</summary>
+    public async Task<Side> WaitersAsync()
+    {
+        await using var runtime = await DbosRuntime.LaunchAsync(RuntimeOptions());
+        var count = options.Waiters;
+        var handles = new WorkflowHandle<string?>[count];
+        var clock = Stopwatch.StartNew();
+        await ForAllAsync(count, options.StartParallelism, async i => handles[i] = await DBOS.StartWorkflowAsync(() => BenchWorkflows.Waiter()));
+        var startSeconds = clock.Elapsed.TotalSeconds;
+        await Task.Delay(2000);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        var side = new Side();
+        side.Values["workflows"] = count;
+        side.Values["rss_mb"] = Environment.WorkingSet / 1048576.0;
+        side.Values["peak_mb"] = ProcStatusMb("VmHWM") ?? double.NaN;
+        side.Values["gc_heap_mb"] = GC.GetTotalMemory(forceFullCollection: false) / 1048576.0;
+        side.Values["threads"] = Process.GetCurrentProcess().Threads.Count;
+        side.Values["start_s"] = startSeconds;
+
+        clock.Restart();
+        await ForAllAsync(count, options.StartParallelism, i => DBOS.SendAsync(handles[i].WorkflowId, "0", "ping"));
+        await Task.WhenAll(handles.Select(h => h.GetResultAsync()));
+        side.Values["release_s"] = clock.Elapsed.TotalSeconds;
+        side.Values["peak_mb"] = ProcStatusMb("VmHWM") ?? double.NaN;
+        return side;
+    }
+#endif
+
+    private static async Task ForAllAsync(int count, int parallelism, Func<int, Task> body)
+    {
+        var next = -1;
+        var workers = Enumerable.Range(0, Math.Max(1, parallelism)).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < count)
+            {
+                await body(i);
+            }
+        });
+        await Task.WhenAll(workers);
+    }
+
+    private static double? ProcStatusMb(string key)
+    {
+        const string path = "/proc/self/status";
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        foreach (var line in File.ReadLines(path))
+        {
+            if (line.StartsWith(key + ":", StringComparison.Ordinal))
+            {
+                var kb = line[(key.Length + 1)..].Trim().Split(' ')[0];
+                return double.Parse(kb, CultureInfo.InvariantCulture) / 1024;
+            }
+        }
+
+        return null;
+    }
+
+    private static void Check(int i, string result)
+    {
+        var expected = "r" + ((i + 1) * 2).ToString(CultureInfo.InvariantCulture);
+        if (result != expected)
+        {
+            throw new InvalidOperationException($"threeSteps({i}) returned '{result}', expected '{expected}'");
+        }
+    }
+
+    public static Side Rate(int count, double seconds)
+    {
+        var side = new Side();
+        side.Values["workflows"] = count;
+        side.Values["per_s"] = count / seconds;
+        side.Values["seconds"] = seconds;
+        return side;
+    }
+
+    /// <summary>Percentiles as the peer computes them: the element at floor(p * n) of the sorted sample.</summary>
+    public static double Percentile(IReadOnlyList<double> values, double p)
+    {
+        var sorted = values.OrderBy(v => v).ToArray();
+        return sorted[Math.Min(sorted.Length - 1, (int)Math.Floor(p * sorted.Length))];
+    }
+
+    public static Side Latency(IReadOnlyList<double> ms, int count)
+    {
+        var side = new Side();
+        side.Values["workflows"] = count;
+        side.Values["p50_ms"] = Percentile(ms, 0.5);
+        side.Values["p99_ms"] = Percentile(ms, 0.99);
+        side.Values["mean_ms"] = ms.Average();
+        return side;
+    }
+}
