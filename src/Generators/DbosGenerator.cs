@@ -58,12 +58,12 @@ public sealed class DbosGenerator : IIncrementalGenerator
             .Select(static (m, _) => m!.Value)
             .WithTrackingName(TrackingNames.Steps);
 
-        // [Transaction] is a step as far as interception goes (its runtime support comes later); absent attribute, no matches.
+        // [Transaction] is intercepted like a step and routed to the transaction executor; it also gets a temporary workflow.
         var transactions = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 DurableMethodParser.TransactionAttribute,
                 static (node, _) => node is MethodDeclarationSyntax,
-                static (ctx, ct) => DurableMethodParser.Parse(ctx, DurableKind.Step, ct))
+                static (ctx, ct) => DurableMethodParser.Parse(ctx, DurableKind.Transaction, ct))
             .Where(static m => m is not null)
             .Select(static (m, _) => m!.Value)
             .WithTrackingName(TrackingNames.Transactions);

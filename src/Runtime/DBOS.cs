@@ -10,7 +10,7 @@ namespace Dbos;
 /// workflow; calls made outside one use the running <see cref="DbosRuntime"/>.
 /// </summary>
 #pragma warning disable CA1724 // The name is DBOS's public API.
-public static class DBOS
+public static partial class DBOS
 #pragma warning restore CA1724
 {
     /// <summary>The ID of the current workflow. May only be accessed inside a workflow or a step.</summary>

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace Dbos;
 
 /// <summary>Settings of a DBOS runtime. Only <see cref="SystemDatabaseUrl"/> usually needs setting.</summary>
-public sealed class DbosOptions
+public sealed partial class DbosOptions
 {
     /// <summary>The file used when <see cref="SystemDatabaseUrl"/> is not set.</summary>
     public const string DefaultSqliteFile = "dbos_system.sqlite";

@@ -141,18 +141,7 @@ public partial class CompileTests
             }
             """;
 
-        const string transactionAttribute = """
-            namespace Dbos
-            {
-                [System.AttributeUsage(System.AttributeTargets.Method)]
-                public sealed class TransactionAttribute : System.Attribute
-                {
-                    public string? Name { get; set; }
-                }
-            }
-            """;
-
-        var (output, result) = GeneratorTestHelper.Run(GeneratorTestHelper.CreateCompilation(new[] { ("Edge.cs", source), ("Transaction.cs", transactionAttribute) }));
+        var (output, result) = GeneratorTestHelper.Run(GeneratorTestHelper.CreateCompilation(new[] { ("Edge.cs", source) }));
         foreach (var generated in result.Results.Single().GeneratedSources)
         {
             TestContext.Out.WriteLine("// ---- " + generated.HintName + Environment.NewLine + generated.SourceText);
@@ -174,7 +163,8 @@ public partial class CompileTests
 
         Assert.That(interceptors, Does.Contain("Ledger_Close("));
         Assert.That(Regex.Matches(interceptors, @"\] // Edge\.cs\(\d+,\d+\)\s+public static int Extensions_Twice\(this int value, int times\)").Count, Is.EqualTo(1));
-        Assert.That(interceptors, Does.Contain("global::Edge.Bank.__Dbos.Debit_Step"), "[Transaction] is treated as a step");
+        Assert.That(interceptors, Does.Contain("global::Dbos.Internal.DbosGenerated.RunTransaction<int>(global::Edge.Bank.__Dbos.Debit_Transaction, new object?[] { amount }"),
+            "[Transaction] is routed to the transaction executor with its arguments (for its temporary workflow)");
         Assert.That(interceptors, Does.Contain("GeneratedBase_Step("));
         Assert.That(interceptors, Does.Not.Contain("PlainBase"));
 

@@ -68,6 +68,10 @@ internal static class ClassEmitter
             {
                 WriteWorkflowDescriptor(writer, method);
             }
+            else if (method.Method.Kind == DurableKind.Transaction)
+            {
+                WriteTransactionDescriptor(writer, method);
+            }
             else
             {
                 WriteStepDescriptor(writer, method);
@@ -136,6 +140,80 @@ internal static class ClassEmitter
 
         writer.Unindent();
     }
+
+    /// <summary>The transaction's temporary workflow (<c>&lt;temp&gt;.Name</c>, what a call outside a workflow runs in and
+    /// recovery finishes), then the transaction descriptor, which refers to it and so comes second.</summary>
+    private static void WriteTransactionDescriptor(SourceWriter writer, MethodPlan plan)
+    {
+        var method = plan.Method;
+        writer.WriteLine("internal static readonly global::Dbos.Internal.WorkflowDescriptor " + plan.Identifier + "_TemporaryWorkflow = new(");
+        writer.Indent();
+        writer.WriteLine(Literal("<temp>." + method.DurableName) + ",");
+        writer.WriteLine(Literal(method.Class.MetadataName) + ",");
+        writer.WriteLine("100,");
+        writer.WriteLine(method.Parameters.Count == 0
+            ? "global::System.Array.Empty<string>(),"
+            : "new string[] { " + string.Join(", ", method.Parameters.Select(p => Literal(p.MetadataName))) + " },");
+        writer.WriteLine(method.Parameters.Count == 0
+            ? "global::System.Type.EmptyTypes,"
+            : "new global::System.Type[] { " + string.Join(", ", method.Parameters.Select(p => "typeof(" + p.TypeOfType + ")")) + " },");
+        writer.WriteLine("typeof(" + method.ResultTypeOf + "),");
+        writer.WriteLine(Literal(method.SourceHash) + ",");
+
+        // Recovery runs the transaction again inside the recovered temporary workflow, where its recorded outcome is found.
+        var target = method.IsStatic ? method.Class.FullyQualifiedName : GetInstance(method.Class, "services");
+        var arguments = string.Join(", ", method.Parameters.Select((p, i) => "(" + p.Type + ")args[" + i + "]!"));
+        var call = target + "." + method.Name + "(" + arguments + ")";
+        // The transaction descriptor is declared after this one; the lambda reads it only when recovery runs.
+        var descriptor = plan.Identifier + "_Transaction!";
+        var result = "<" + method.ResultType + ">";
+        switch (method.Shape)
+        {
+            case ReturnShape.TaskOfT:
+            case ReturnShape.ValueTaskOfT:
+            case ReturnShape.Value:
+                var body = method.Shape switch
+                {
+                    ReturnShape.TaskOfT => call,
+                    ReturnShape.ValueTaskOfT => call + ".AsTask()",
+                    _ => Task + ".FromResult" + result + "(" + call + ")",
+                };
+                writer.WriteLine("static async (services, args) => await " + Runtime + ".RunTransactionAsync" + result + "(" + descriptor + ", args, () => " + body + ").ConfigureAwait(false));");
+                break;
+            default:
+                writer.WriteLine("static async (services, args) =>");
+                writer.WriteLine("{");
+                writer.Indent();
+                var voidBody = method.Shape switch
+                {
+                    ReturnShape.Task => call,
+                    ReturnShape.ValueTask => call + ".AsTask()",
+                    _ => "{ " + call + "; return " + Task + ".CompletedTask; }",
+                };
+                writer.WriteLine("await " + Runtime + ".RunTransactionAsync(" + descriptor + ", args, () => " + voidBody + ").ConfigureAwait(false);");
+                writer.WriteLine("return null;");
+                writer.Unindent();
+                writer.WriteLine("});");
+                break;
+        }
+
+        writer.Unindent();
+        writer.WriteLine();
+        writer.WriteLine(
+            "internal static readonly global::Dbos.Internal.TransactionDescriptor " + plan.Identifier + "_Transaction = new("
+            + Literal(method.DurableName) + ", "
+            + IsolationLevel(method.IsolationLevel) + ", "
+            + Literal(method.ReadOnly) + ", "
+            + plan.Identifier + "_TemporaryWorkflow);");
+    }
+
+    private static string IsolationLevel(int level) => level switch
+    {
+        0 => "global::Dbos.TransactionIsolationLevel.Serializable",
+        1 => "global::Dbos.TransactionIsolationLevel.RepeatableRead",
+        2 => "global::Dbos.TransactionIsolationLevel.ReadCommitted",
+        _ => "(global::Dbos.TransactionIsolationLevel)" + Literal(level),
+    };
 
     private static void WriteStepDescriptor(SourceWriter writer, MethodPlan plan)
     {

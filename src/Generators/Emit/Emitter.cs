@@ -36,7 +36,15 @@ internal static class Emitter
 
     /// <summary>The descriptor field, e.g. <c>global::NS.C.__Dbos.Run_Workflow</c>.</summary>
     public static string Descriptor(MethodPlan plan)
-        => DbosClass(plan.Method) + "." + plan.Identifier + (plan.Method.Kind == DurableKind.Workflow ? "_Workflow" : "_Step");
+        => DbosClass(plan.Method) + "." + plan.Identifier + plan.Method.Kind switch
+        {
+            DurableKind.Workflow => "_Workflow",
+            DurableKind.Transaction => "_Transaction",
+            _ => "_Step",
+        };
+
+    /// <summary>The temporary workflow of a transaction, e.g. <c>global::NS.C.__Dbos.Debit_TemporaryWorkflow</c>.</summary>
+    public static string TemporaryWorkflow(MethodPlan plan) => DbosClass(plan.Method) + "." + plan.Identifier + "_TemporaryWorkflow";
 
     /// <summary>The receiver's parameter name in invokers and interceptors.</summary>
     public static string ThisName(DurableMethodModel method)

@@ -104,11 +104,18 @@ internal static class InterceptorsEmitter
     private static string Body(MethodPlan plan, string thisName)
     {
         var method = plan.Method;
-        var workflow = method.Kind == DurableKind.Workflow;
         var invoke = InvokerCall(plan, thisName);
-        var leading = Descriptor(plan) + (workflow ? ", " + ArgumentArray(method) : string.Empty) + ", ";
-        var async = workflow ? Runtime + ".RunWorkflowAsync" : Runtime + ".RunStepAsync";
-        var sync = workflow ? Runtime + ".RunWorkflow" : Runtime + ".RunStep";
+
+        // Workflows and transactions take the arguments: a workflow stores them, a transaction's temporary workflow too.
+        var leading = Descriptor(plan) + (method.Kind == DurableKind.Step ? string.Empty : ", " + ArgumentArray(method)) + ", ";
+        var kind = method.Kind switch
+        {
+            DurableKind.Workflow => "Workflow",
+            DurableKind.Transaction => "Transaction",
+            _ => "Step",
+        };
+        var async = Runtime + ".Run" + kind + "Async";
+        var sync = Runtime + ".Run" + kind;
         var result = "<" + method.ResultType + ">";
 
         return method.Shape switch

@@ -17,7 +17,7 @@ internal static class RegistrationEmitter
         var accessible = plans.Where(p => p.Class.IsAccessible).ToList();
         var workflows = accessible
             .SelectMany(p => p.Methods)
-            .Where(m => m.Method.Kind == DurableKind.Workflow)
+            .Where(m => m.Method.Kind is DurableKind.Workflow or DurableKind.Transaction)
             .ToList();
         var instanceClasses = accessible
             .Where(p => !p.Class.IsStatic && !p.Class.IsAbstract && p.Methods.Any(m => !m.Method.IsStatic))
@@ -44,7 +44,8 @@ internal static class RegistrationEmitter
 
         foreach (var workflow in workflows)
         {
-            writer.WriteLine(Runtime + ".RegisterWorkflow(" + Descriptor(workflow) + ");");
+            // A transaction's temporary workflow is registered too: recovery finishes one that a crash interrupted.
+            writer.WriteLine(Runtime + ".RegisterWorkflow(" + (workflow.Method.Kind == DurableKind.Workflow ? Descriptor(workflow) : TemporaryWorkflow(workflow)) + ");");
         }
 
         if (instanceClasses.Count > 0 || clients.Count > 0)

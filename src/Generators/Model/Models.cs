@@ -5,6 +5,7 @@ internal enum DurableKind
 {
     Workflow,
     Step,
+    Transaction,
 }
 
 /// <summary>How a method returns: decides which runtime entry point the generated code calls.</summary>
@@ -99,7 +100,9 @@ internal readonly record struct ParameterModel(
 /// <param name="ResultTypeOf">The same inside <c>typeof(...)</c>; <c>void</c> for void shapes.</param>
 /// <param name="IsInterceptable">The signature names only types the whole assembly can see.</param>
 /// <param name="IsSignaturePublic">The signature names only effectively public types.</param>
-/// <param name="SourceHash">FNV-1a 64 of the declaration's tokens (workflows).</param>
+/// <param name="SourceHash">FNV-1a 64 of the declaration's tokens (workflows, and transactions, which have a temporary workflow).</param>
+/// <param name="IsolationLevel">A transaction's <c>Dbos.TransactionIsolationLevel</c>, as its number.</param>
+/// <param name="ReadOnly">A read-only transaction.</param>
 internal readonly record struct DurableMethodModel(
     ClassModel Class,
     string Id,
@@ -121,7 +124,9 @@ internal readonly record struct DurableMethodModel(
     bool RetriesAllowed,
     double IntervalSeconds,
     int MaxAttempts,
-    double BackoffRate);
+    double BackoffRate,
+    int IsolationLevel,
+    bool ReadOnly);
 
 /// <summary>A durable method with the member names generated for it.</summary>
 /// <param name="Identifier">Unique within the class: the method name, with a suffix for overloads.</param>

@@ -44,8 +44,8 @@ internal static class DurableMethodParser
             return null;
         }
 
-        // A method marked both [Workflow] and [Step] is a workflow; the step registration drops it.
-        if (kind == DurableKind.Step && method.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == WorkflowAttribute))
+        // A method marked both [Workflow] and [Step] (or [Transaction]) is a workflow; the other registration drops it.
+        if (kind != DurableKind.Workflow && method.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == WorkflowAttribute))
         {
             return null;
         }
@@ -84,11 +84,13 @@ internal static class DurableMethodParser
             classModel.IsEffectivelyPublic && signatureTypes.All(IsEffectivelyPublic),
             string.IsNullOrEmpty(name) ? method.Name : name!,
             GetNamedArgument(attribute, "MaxRecoveryAttempts", 100),
-            kind == DurableKind.Workflow ? SourceHash.Compute(declaration) : string.Empty,
+            kind is DurableKind.Workflow or DurableKind.Transaction ? SourceHash.Compute(declaration) : string.Empty,
             GetNamedArgument(attribute, "RetriesAllowed", false),
             GetNamedArgument(attribute, "IntervalSeconds", 1d),
             GetNamedArgument(attribute, "MaxAttempts", 3),
-            GetNamedArgument(attribute, "BackoffRate", 2d));
+            GetNamedArgument(attribute, "BackoffRate", 2d),
+            kind == DurableKind.Transaction ? GetNamedArgument(attribute, "IsolationLevel", 0) : 0,
+            kind == DurableKind.Transaction && GetNamedArgument(attribute, "ReadOnly", false));
     }
 
     /// <summary>Whether the generator can make this method durable (and so emits a <c>__Dbos</c> class for its type).</summary>

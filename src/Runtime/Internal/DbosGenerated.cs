@@ -86,6 +86,20 @@ public static class DbosGenerated
     public static void RunStep(StepDescriptor step, Action body)
         => StepExecutor.RunSync<object?>(step, () => { body(); return null; });
 
+    // Transactions: inside a workflow a database transaction recorded with its effects; outside one, a temporary workflow.
+
+    public static Task<TResult> RunTransactionAsync<TResult>(TransactionDescriptor transaction, object?[] arguments, Func<Task<TResult>> body)
+        => Transactions.TransactionExecutor.RunAsync(transaction, arguments, body);
+
+    public static Task RunTransactionAsync(TransactionDescriptor transaction, object?[] arguments, Func<Task> body)
+        => Transactions.TransactionExecutor.RunAsync(transaction, arguments, Adapt(body));
+
+    public static TResult RunTransaction<TResult>(TransactionDescriptor transaction, object?[] arguments, Func<TResult> body)
+        => Transactions.TransactionExecutor.RunSync(transaction, arguments, body);
+
+    public static void RunTransaction(TransactionDescriptor transaction, object?[] arguments, Action body)
+        => Transactions.TransactionExecutor.RunSync<object?>(transaction, arguments, () => { body(); return null; });
+
     private static Func<Task<object?>> Adapt(Func<Task> body) => async () =>
     {
         await body().ConfigureAwait(false);

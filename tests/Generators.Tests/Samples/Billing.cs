@@ -21,8 +21,15 @@ namespace Shop.Billing
             public async Task<int> IssueAsync(int customer)
             {
                 var number = await /*I*/NextNumberAsync();
-                return number + customer + _offset + Heartbeat./*I*/Tick();
+                await /*I*/ChargeAsync(customer, 1.5m);
+                return number + customer + _offset + Heartbeat./*I*/Tick() + /*I*/Balance(customer);
             }
+
+            [Transaction(Name = "charge")]
+            public Task ChargeAsync(int customer, decimal amount) => Task.CompletedTask;
+
+            [Transaction(IsolationLevel = TransactionIsolationLevel.RepeatableRead, ReadOnly = true)]
+            internal static int Balance(int customer) => customer;
 
             [Step]
             internal static Task<int> NextNumberAsync() => Task.FromResult(1);

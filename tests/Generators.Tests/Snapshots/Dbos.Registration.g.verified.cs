@@ -13,6 +13,8 @@ namespace Dbos.Generated
         internal static void Register()
         #pragma warning restore CA2255
         {
+            global::Dbos.Internal.DbosGenerated.RegisterWorkflow(global::Shop.Billing.Accounts.Invoices.__Dbos.Balance_TemporaryWorkflow);
+            global::Dbos.Internal.DbosGenerated.RegisterWorkflow(global::Shop.Billing.Accounts.Invoices.__Dbos.ChargeAsync_TemporaryWorkflow);
             global::Dbos.Internal.DbosGenerated.RegisterWorkflow(global::Shop.Billing.Accounts.Invoices.__Dbos.IssueAsync_Workflow);
             global::Dbos.Internal.DbosGenerated.RegisterWorkflow(global::Shop.OrderWorkflows.__Dbos.Count_Workflow);
             global::Dbos.Internal.DbosGenerated.RegisterWorkflow(global::Shop.OrderWorkflows.__Dbos.PingAsync_Workflow);

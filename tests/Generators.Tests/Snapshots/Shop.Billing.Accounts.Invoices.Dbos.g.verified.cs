@@ -12,6 +12,34 @@ namespace Shop.Billing
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Dbos.Generators", "{version}")]
             internal static class __Dbos
             {
+                internal static readonly global::Dbos.Internal.WorkflowDescriptor Balance_TemporaryWorkflow = new(
+                    "<temp>.Balance",
+                    "Invoices",
+                    100,
+                    new string[] { "customer" },
+                    new global::System.Type[] { typeof(int) },
+                    typeof(int),
+                    "7db44666846bfcff",
+                    static async (services, args) => await global::Dbos.Internal.DbosGenerated.RunTransactionAsync<int>(Balance_Transaction!, args, () => global::System.Threading.Tasks.Task.FromResult<int>(global::Shop.Billing.Accounts.Invoices.Balance((int)args[0]!))).ConfigureAwait(false));
+
+                internal static readonly global::Dbos.Internal.TransactionDescriptor Balance_Transaction = new("Balance", global::Dbos.TransactionIsolationLevel.RepeatableRead, true, Balance_TemporaryWorkflow);
+
+                internal static readonly global::Dbos.Internal.WorkflowDescriptor ChargeAsync_TemporaryWorkflow = new(
+                    "<temp>.charge",
+                    "Invoices",
+                    100,
+                    new string[] { "customer", "amount" },
+                    new global::System.Type[] { typeof(int), typeof(decimal) },
+                    typeof(void),
+                    "2a8e3d51b56770c4",
+                    static async (services, args) =>
+                    {
+                        await global::Dbos.Internal.DbosGenerated.RunTransactionAsync(ChargeAsync_Transaction!, args, () => global::Dbos.Internal.DbosGenerated.GetInstance<global::Shop.Billing.Accounts.Invoices>(services, null).ChargeAsync((int)args[0]!, (decimal)args[1]!)).ConfigureAwait(false);
+                        return null;
+                    });
+
+                internal static readonly global::Dbos.Internal.TransactionDescriptor ChargeAsync_Transaction = new("charge", global::Dbos.TransactionIsolationLevel.Serializable, false, ChargeAsync_TemporaryWorkflow);
+
                 internal static readonly global::Dbos.Internal.WorkflowDescriptor IssueAsync_Workflow = new(
                     "IssueAsync",
                     "Invoices",
@@ -19,10 +47,16 @@ namespace Shop.Billing
                     new string[] { "customer" },
                     new global::System.Type[] { typeof(int) },
                     typeof(int),
-                    "2eaa9d8bb5ac9c16",
+                    "4c7fbf9b8fbe1945",
                     static async (services, args) => await global::Dbos.Internal.DbosGenerated.GetInstance<global::Shop.Billing.Accounts.Invoices>(services, null).IssueAsync((int)args[0]!).ConfigureAwait(false));
 
                 internal static readonly global::Dbos.Internal.StepDescriptor NextNumberAsync_Step = new("NextNumberAsync", false, 1, 3, 2);
+
+                internal static int Invoke_Balance(int customer)
+                    => global::Shop.Billing.Accounts.Invoices.Balance(customer);
+
+                internal static global::System.Threading.Tasks.Task Invoke_ChargeAsync(global::Shop.Billing.Accounts.Invoices @this, int customer, decimal amount)
+                    => @this.ChargeAsync(customer, amount);
 
                 internal static global::System.Threading.Tasks.Task<int> Invoke_IssueAsync(global::Shop.Billing.Accounts.Invoices @this, int customer)
                     => @this.IssueAsync(customer);

@@ -1,0 +1,33 @@
+using System;
+using System.ComponentModel;
+
+namespace Dbos.Internal;
+
+/// <summary>What the generator knows about one <c>[Transaction]</c> method. Used by generated code only; generated
+/// code keeps one static instance per transaction.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed class TransactionDescriptor
+{
+    /// <summary>The prefix of the temporary workflow a transaction called outside a workflow runs in (as DBOS names it).</summary>
+    public const string TemporaryWorkflowPrefix = "<temp>.";
+
+    /// <param name="name">The recorded name (<c>[Transaction(Name)]</c> or the method name).</param>
+    /// <param name="isolationLevel">From <c>[Transaction(IsolationLevel)]</c>.</param>
+    /// <param name="readOnly">From <c>[Transaction(ReadOnly)]</c>.</param>
+    /// <param name="temporaryWorkflow">The workflow <c>&lt;temp&gt;.name</c> that runs the transaction when it is called
+    /// outside a workflow; registered like any workflow, so recovery can finish it.</param>
+    public TransactionDescriptor(string name, TransactionIsolationLevel isolationLevel, bool readOnly, WorkflowDescriptor temporaryWorkflow)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(temporaryWorkflow);
+        Name = name;
+        IsolationLevel = isolationLevel;
+        ReadOnly = readOnly;
+        TemporaryWorkflow = temporaryWorkflow;
+    }
+
+    public string Name { get; }
+    public TransactionIsolationLevel IsolationLevel { get; }
+    public bool ReadOnly { get; }
+    public WorkflowDescriptor TemporaryWorkflow { get; }
+}
