@@ -24,7 +24,7 @@ public static partial class DBOS
     /// <c>var handle = await DBOS.StartWorkflowAsync(() => orders.PlaceOrder(42));</c>
     /// </summary>
     public static async Task<WorkflowHandle<TResult>> StartWorkflowAsync<TResult>(Func<Task<TResult>> workflowCall)
-        => (WorkflowHandle<TResult>)await StartCoreAsync(workflowCall).ConfigureAwait(false);
+        => (await StartCoreAsync(workflowCall).ConfigureAwait(false)).As<TResult>();
 
     /// <inheritdoc cref="StartWorkflowAsync{TResult}(Func{Task{TResult}})"/>
     public static Task<WorkflowHandle> StartWorkflowAsync(Func<Task> workflowCall) => StartCoreAsync(workflowCall);
@@ -33,7 +33,7 @@ public static partial class DBOS
     public static WorkflowHandle<TResult> StartWorkflow<TResult>(Func<TResult> workflowCall)
     {
         ArgumentNullException.ThrowIfNull(workflowCall);
-        return (WorkflowHandle<TResult>)SyncOverAsync.Run(() => StartCoreAsync(() => Task.FromResult(workflowCall())));
+        return SyncOverAsync.Run(() => StartCoreAsync(() => Task.FromResult(workflowCall()))).As<TResult>();
     }
 
     /// <inheritdoc cref="StartWorkflow{TResult}(Func{TResult})"/>
@@ -77,6 +77,62 @@ public static partial class DBOS
 
         return await request.Handle.Task.ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Sends a message to the workflow <paramref name="destinationId"/>, on <paramref name="topic"/> (or the no-topic queue).
+    /// Inside a workflow the send is a durable operation: re-execution does not send again. Outside one, pass an
+    /// <paramref name="idempotencyKey"/> to make retries deliver once.
+    /// </summary>
+    /// <exception cref="NonExistentWorkflowException">No workflow has the ID <paramref name="destinationId"/>.</exception>
+    public static Task SendAsync<T>(string destinationId, T message, string? topic = null, string? idempotencyKey = null, CancellationToken cancellationToken = default)
+        => Messaging.DurableMessaging.SendAsync(destinationId, message, topic, idempotencyKey, cancellationToken);
+
+    /// <inheritdoc cref="SendAsync{T}(string, T, string?, string?, CancellationToken)"/>
+    public static void Send<T>(string destinationId, T message, string? topic = null, string? idempotencyKey = null)
+        => SyncOverAsync.Run(() => SendAsync(destinationId, message, topic, idempotencyKey));
+
+    /// <summary>
+    /// Receives the oldest message sent to the current workflow on <paramref name="topic"/> (messages sent without a topic when
+    /// null), waiting up to <paramref name="timeout"/> (default 60 s) for one; returns <c>default</c> on timeout (ask for
+    /// <c>int?</c> rather than <c>int</c> to tell a timeout from 0). May only be called in a workflow's body. Consuming the
+    /// message and recording it are one transaction: a message is never lost or received twice.
+    /// </summary>
+    public static Task<T?> RecvAsync<T>(string? topic = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+        => Messaging.DurableMessaging.RecvAsync<T>(topic, timeout, cancellationToken);
+
+    /// <inheritdoc cref="RecvAsync{T}(string?, TimeSpan?, CancellationToken)"/>
+    public static T? Recv<T>(string? topic = null, TimeSpan? timeout = null)
+        => SyncOverAsync.Run(() => RecvAsync<T>(topic, timeout));
+
+    /// <summary>Publishes (or updates) the event <paramref name="key"/> of the current workflow. May only be called inside a workflow.</summary>
+    public static Task SetEventAsync<T>(string key, T value, CancellationToken cancellationToken = default)
+        => Messaging.DurableMessaging.SetEventAsync(key, value, cancellationToken);
+
+    /// <inheritdoc cref="SetEventAsync{T}(string, T, CancellationToken)"/>
+    public static void SetEvent<T>(string key, T value)
+        => SyncOverAsync.Run(() => SetEventAsync(key, value));
+
+    /// <summary>
+    /// The latest value of event <paramref name="key"/> of workflow <paramref name="workflowId"/>, waiting up to
+    /// <paramref name="timeout"/> (default 60 s) for it to be set; <c>default</c> on timeout. Durable inside a workflow.
+    /// </summary>
+    public static Task<T?> GetEventAsync<T>(string workflowId, string key, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+        => Messaging.DurableMessaging.GetEventAsync<T>(workflowId, key, timeout, cancellationToken);
+
+    /// <inheritdoc cref="GetEventAsync{T}(string, string, TimeSpan?, CancellationToken)"/>
+    public static T? GetEvent<T>(string workflowId, string key, TimeSpan? timeout = null)
+        => SyncOverAsync.Run(() => GetEventAsync<T>(workflowId, key, timeout));
+
+    /// <summary>
+    /// Sleeps durably: the wake-up time is recorded, so a workflow recovered after a crash sleeps only the remainder.
+    /// May only be called inside a workflow.
+    /// </summary>
+    public static Task SleepAsync(TimeSpan duration, CancellationToken cancellationToken = default)
+        => Messaging.DurableMessaging.SleepAsync(duration, cancellationToken);
+
+    /// <inheritdoc cref="SleepAsync(TimeSpan, CancellationToken)"/>
+    public static void Sleep(TimeSpan duration)
+        => SyncOverAsync.Run(() => SleepAsync(duration));
 
     /// <summary>A handle to the workflow with this ID, started by any process. Throws
     /// <see cref="NonExistentWorkflowException"/> if there is none, unless <paramref name="existingWorkflow"/> is false,

@@ -88,6 +88,16 @@ public sealed class DbosRuntime : IAsyncDisposable
     /// (they are caused by the shutdown) and interrupted workflows stay PENDING for recovery.</summary>
     internal bool IsStopping => _stopping.IsCancellationRequested;
 
+    /// <summary>Wakes workflows waiting in Recv (keys <c>"{workflowId}::{topic}"</c>).</summary>
+    internal Messaging.WakeupHub Messages { get; } = new();
+
+    /// <summary>Wakes callers waiting in GetEvent (keys <c>"{workflowId}::{key}"</c>).</summary>
+    internal Messaging.WakeupHub Events { get; } = new();
+
+    /// <summary>How often a waiter re-checks the database when no notification came: a lost notification costs at most
+    /// this much latency. Long with PostgreSQL LISTEN; short on SQLite, where other processes cannot notify us.</summary>
+    internal TimeSpan PollInterval { get; private set; } = TimeSpan.FromSeconds(1);
+
     internal ISystemDatabase Database => _database ?? throw new InvalidOperationException("The DBOS runtime has not been started: call StartAsync (or LaunchAsync) first.");
 
     /// <summary>The runtime that calls outside any workflow use: the one chosen by <see cref="Use"/>, else the most
@@ -137,6 +147,17 @@ public sealed class DbosRuntime : IAsyncDisposable
             {
                 await _database.MigrateAsync(cancellationToken).ConfigureAwait(false);
             }
+
+            if (_database.NotifiesOtherProcesses)
+            {
+                PollInterval = TimeSpan.FromSeconds(30);
+            }
+
+            await _database.StartListeningAsync(Messages.Notify, Events.Notify, () =>
+            {
+                Messages.NotifyAll();
+                Events.NotifyAll();
+            }, _stopping.Token).ConfigureAwait(false);
 
             var latest = await _database.RegisterApplicationVersionAsync(ApplicationVersion, Options.ApplicationName, cancellationToken).ConfigureAwait(false);
             if (!latest)

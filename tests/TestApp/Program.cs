@@ -66,6 +66,45 @@ public static class Program
                 return 0;
             }
 
+            case "sleep":
+            {
+                // sleep DB WORKFLOW_ID SECONDS: prints the epoch ms at which the durable sleep ended.
+                await using var runtime = await DbosRuntime.LaunchAsync(options);
+                long woke;
+                using (new SetWorkflowID(args[2]))
+                {
+                    woke = await new CrashWorkflows().SleepThenReport(double.Parse(args[3], CultureInfo.InvariantCulture));
+                }
+
+                Console.WriteLine("RESULT " + woke.ToString(CultureInfo.InvariantCulture));
+                return 0;
+            }
+
+            case "recv":
+            {
+                // recv DB WORKFLOW_ID EFFECT_FILE COUNT: receives COUNT messages, appending each to EFFECT_FILE in a slow step.
+                Effects.File = args[3];
+                Effects.StepDelayMs = 150;
+                await using var runtime = await DbosRuntime.LaunchAsync(options);
+                string received;
+                using (new SetWorkflowID(args[2]))
+                {
+                    received = await new CrashWorkflows().ReceiveAndRecord(int.Parse(args[4], CultureInfo.InvariantCulture));
+                }
+
+                Console.WriteLine("RESULT " + received);
+                return 0;
+            }
+
+            case "send":
+            {
+                // send DB DESTINATION MESSAGE
+                await using var runtime = await DbosRuntime.LaunchAsync(options);
+                await DBOS.SendAsync(args[2], args[3]);
+                Console.WriteLine("RESULT sent");
+                return 0;
+            }
+
             default:
                 Console.Error.WriteLine("unknown mode " + mode);
                 return 2;
@@ -101,6 +140,37 @@ public partial class CrashWorkflows
         }
 
         return $"{DBOS.WorkflowId}:{total}";
+    }
+
+    [Workflow]
+    public async Task<long> SleepThenReport(double seconds)
+    {
+        await DBOS.SleepAsync(TimeSpan.FromSeconds(seconds));
+        return await Clock();
+    }
+
+    [Step]
+    private static Task<long> Clock() => Task.FromResult(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+
+    [Workflow]
+    public async Task<string> ReceiveAndRecord(int count)
+    {
+        var received = new System.Collections.Generic.List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            var message = await DBOS.RecvAsync<string>(timeout: TimeSpan.FromMinutes(2)) ?? "timeout";
+            await RecordMessage(message);
+            received.Add(message);
+        }
+
+        return string.Join(",", received);
+    }
+
+    [Step]
+    private static async Task RecordMessage(string message)
+    {
+        await Task.Delay(Effects.StepDelayMs);
+        Effects.Append(message);
     }
 
     [Step]

@@ -33,10 +33,9 @@ internal static class WorkflowExecutor
 
     public static async Task<T> StartForRequestAsync<T>(WorkflowDescriptor workflow, object?[] arguments, Func<Task<T>> body, DbosRuntime? runtime, StartRequest request)
     {
-        WorkflowHandle<T> handle;
         try
         {
-            handle = await StartAsync(workflow, arguments, body, runtime).ConfigureAwait(false);
+            request.Handle.TrySetResult(await StartAsync(workflow, arguments, body, runtime).ConfigureAwait(false));
         }
         catch (Exception e)
         {
@@ -44,8 +43,8 @@ internal static class WorkflowExecutor
             throw;
         }
 
-        request.Handle.TrySetResult(handle);
-        return await handle.GetResultAsync().ConfigureAwait(false);
+        // DBOS.StartWorkflow returns the handle and discards this task; waiting here would take a function id.
+        return default!;
     }
 
     /// <summary>The sync form of <see cref="StartForRequestAsync{T}"/>: starts, hands the handle over, does not wait.</summary>

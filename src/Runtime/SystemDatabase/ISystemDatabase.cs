@@ -55,7 +55,50 @@ internal interface ISystemDatabase : IAsyncDisposable
     /// <summary>Registers the application version in <c>application_versions</c> (idempotent) and returns
     /// whether it is now the latest one.</summary>
     Task<bool> RegisterApplicationVersionAsync(string version, string? applicationName, CancellationToken cancellationToken);
+
+    // Messages and events.
+
+    /// <summary>Inserts a message for <paramref name="destinationId"/> (ON CONFLICT (message_uuid) DO NOTHING, so an
+    /// idempotency key delivers once). Its <c>created_at_epoch_ms</c> is later than every earlier message to the same
+    /// destination and topic, so FIFO order holds for messages sent one after another even within a millisecond.
+    /// With <paramref name="operation"/> (a send inside workflow <paramref name="senderWorkflowId"/>), the operation is recorded in the same transaction;
+    /// when it was already recorded nothing is written and the existing record is returned.
+    /// Throws <see cref="NonExistentWorkflowException"/> when the destination workflow does not exist.</summary>
+    Task<OperationRecord?> SendMessageAsync(string destinationId, string topic, string message, string serialization, string messageUuid, string? senderWorkflowId, OperationRecord? operation, CancellationToken cancellationToken);
+
+    /// <summary>The oldest unconsumed message for the workflow on the topic, without consuming it.</summary>
+    Task<StoredMessage?> PeekMessageAsync(string workflowId, string topic, CancellationToken cancellationToken);
+
+    /// <summary>In one transaction: records <paramref name="operation"/> with the message as its output (and the message's
+    /// serialization) and marks the message consumed by that function id.</summary>
+    Task<ConsumeResult> ConsumeMessageAsync(string workflowId, string messageUuid, OperationRecord operation, CancellationToken cancellationToken);
+
+    /// <summary>In one transaction: upserts the event, upserts its history row at <paramref name="functionId"/>, and records
+    /// <paramref name="operation"/> when given (a set inside a workflow; a set inside a step passes null). When the operation
+    /// was already recorded nothing is written and the existing record is returned. Readers are woken after the commit
+    /// (PostgreSQL: NOTIFY on <c>dbos_workflow_events_channel</c>).</summary>
+    Task<OperationRecord?> SetEventAsync(string workflowId, string key, string value, string serialization, int functionId, OperationRecord? operation, CancellationToken cancellationToken);
+
+    /// <summary>The event's latest value, or null when it has not been set.</summary>
+    Task<StoredValue?> GetEventAsync(string workflowId, string key, CancellationToken cancellationToken);
+
+    /// <summary>Whether <see cref="StartListeningAsync"/> delivers notifications written by other processes
+    /// (PostgreSQL LISTEN). Without it, waiters poll.</summary>
+    bool NotifiesOtherProcesses { get; }
+
+    /// <summary>Starts delivering wake-ups for messages (<paramref name="onMessage"/>) and events (<paramref name="onEvent"/>)
+    /// with the DBOS payload <c>"{workflowId}::{topic or key}"</c>, until <paramref name="stopping"/> is cancelled.
+    /// <paramref name="onReconnect"/> is called after the listener lost its connection, since notifications may have been missed.</summary>
+    Task StartListeningAsync(Action<string> onMessage, Action<string> onEvent, Action onReconnect, CancellationToken stopping);
 }
+
+internal sealed record StoredMessage(string MessageUuid, string Message, string? Serialization);
+
+internal sealed record StoredValue(string Value, string? Serialization);
+
+/// <summary><see cref="Consumed"/>: this call recorded the message. Else <see cref="Existing"/> is the operation another
+/// execution recorded first, or null when the message was consumed by someone else (nothing written).</summary>
+internal readonly record struct ConsumeResult(bool Consumed, OperationRecord? Existing);
 
 /// <summary>The row a workflow start inserts. <see cref="Inputs"/> is already serialized.</summary>
 internal sealed record WorkflowStatusInsert(

@@ -24,10 +24,13 @@ public class WorkflowHandle
 
     /// <summary>Waits for the workflow to finish; throws its error if it failed.</summary>
     public Task WaitAsync(CancellationToken cancellationToken = default)
-        => Runtime.AwaitWorkflowResultAsync<object?>(WorkflowId, typeof(object), cancellationToken);
+        => Messaging.DurableMessaging.AwaitResultAsync<object?>(Runtime, WorkflowId, typeof(object), cancellationToken);
 
     /// <summary>Blocking variant of <see cref="WaitAsync"/>; safe in any synchronization context.</summary>
     public void Wait() => Internal.SyncOverAsync.Run(() => WaitAsync());
+
+    /// <summary>The same workflow, its result read as <typeparamref name="TResult"/>.</summary>
+    internal WorkflowHandle<TResult> As<TResult>() => this as WorkflowHandle<TResult> ?? new WorkflowHandle<TResult>(Runtime, WorkflowId);
 }
 
 /// <summary>A handle to a workflow returning <typeparamref name="TResult"/>.</summary>
@@ -36,9 +39,10 @@ public sealed class WorkflowHandle<TResult> : WorkflowHandle
     internal WorkflowHandle(DbosRuntime runtime, string workflowId)
         : base(runtime, workflowId) { }
 
-    /// <summary>Waits for the workflow's result (from this process or another); throws the workflow's error if it failed.</summary>
+    /// <summary>Waits for the workflow's result (from this process or another); throws the workflow's error if it failed.
+    /// Inside a workflow, waiting is a durable operation: a re-executed workflow gets the recorded result.</summary>
     public Task<TResult> GetResultAsync(CancellationToken cancellationToken = default)
-        => Runtime.AwaitWorkflowResultAsync<TResult>(WorkflowId, typeof(TResult), cancellationToken);
+        => Messaging.DurableMessaging.AwaitResultAsync<TResult>(Runtime, WorkflowId, typeof(TResult), cancellationToken);
 
     /// <summary>Blocking variant of <see cref="GetResultAsync"/>; safe in any synchronization context.</summary>
     public TResult GetResult() => Internal.SyncOverAsync.Run(() => GetResultAsync());

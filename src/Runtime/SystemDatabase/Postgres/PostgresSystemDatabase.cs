@@ -728,7 +728,12 @@ internal sealed partial class PostgresSystemDatabase : ISystemDatabase
         return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
-    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _listenerStop.CancelAsync().ConfigureAwait(false);
+        _listenerStop.Dispose();
+        await _dataSource.DisposeAsync().ConfigureAwait(false);
+    }
 
     // ---------------------------------------------------------------------------------------------------------
     // Parameters and columns

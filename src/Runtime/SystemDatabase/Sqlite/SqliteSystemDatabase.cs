@@ -277,30 +277,8 @@ internal sealed class SqliteSystemDatabase : ISystemDatabase
         FROM operation_outputs WHERE workflow_uuid = $id AND function_id = $fid
         """;
 
-    public Task<OperationRecord?> RecordOperationAsync(string workflowId, OperationRecord operation, CancellationToken cancellationToken) => RunAsync(connection =>
-    {
-        var insert = Command(connection, RecordOperationSql);
-        Bind(insert, "$id", workflowId);
-        Bind(insert, "$fid", operation.FunctionId);
-        Bind(insert, "$name", operation.FunctionName);
-        Bind(insert, "$output", operation.Output);
-        Bind(insert, "$error", operation.Error);
-        Bind(insert, "$serialization", operation.Serialization);
-        Bind(insert, "$child", operation.ChildWorkflowId);
-        Bind(insert, "$started", operation.StartedAt);
-        Bind(insert, "$completed", operation.CompletedAt ?? operation.StartedAt ?? 0);
-        Bind(insert, "$app", _options.ApplicationName);
-        if (insert.ExecuteNonQuery() == 1)
-        {
-            return null;
-        }
-
-        var select = Command(connection, GetOperationSql);
-        Bind(select, "$id", workflowId);
-        Bind(select, "$fid", operation.FunctionId);
-        using var reader = select.ExecuteReader();
-        return reader.Read() ? ReadOperation(reader) : null;
-    }, cancellationToken);
+    public Task<OperationRecord?> RecordOperationAsync(string workflowId, OperationRecord operation, CancellationToken cancellationToken)
+        => RunAsync(connection => InsertOperation(connection, workflowId, operation), cancellationToken);
 
     private const string PendingSql = """
         SELECT workflow_uuid, name, class_name, owner_xid, recovery_attempts, queue_name FROM workflow_status
@@ -395,6 +373,193 @@ internal sealed class SqliteSystemDatabase : ISystemDatabase
         Bind(latest, "$app", applicationName);
         return string.Equals(latest.ExecuteScalar() as string, version, StringComparison.Ordinal);
     }, cancellationToken);
+
+    private const string InsertMessageSql = """
+        INSERT INTO notifications (message_uuid, destination_uuid, topic, message, serialization, created_at_epoch_ms)
+        SELECT $uuid, $destination, $topic, $message, $serialization,
+            MAX($now, COALESCE((SELECT MAX(created_at_epoch_ms) + 1 FROM notifications WHERE destination_uuid = $destination AND topic = $topic), 0))
+        ON CONFLICT (message_uuid) DO NOTHING
+        """;
+
+    private const string WorkflowExistsSql = "SELECT 1 FROM workflow_status WHERE workflow_uuid = $id";
+
+    public Task<OperationRecord?> SendMessageAsync(string destinationId, string topic, string message, string serialization, string messageUuid, string? senderWorkflowId, OperationRecord? operation, CancellationToken cancellationToken)
+        => RunAsync(connection =>
+        {
+            Execute(connection, "BEGIN IMMEDIATE");
+            try
+            {
+                if (operation is not null && senderWorkflowId is not null && InsertOperation(connection, senderWorkflowId, operation) is { } existing)
+                {
+                    Execute(connection, "COMMIT");
+                    return existing;
+                }
+
+                var exists = Command(connection, WorkflowExistsSql);
+                Bind(exists, "$id", destinationId);
+                if (exists.ExecuteScalar() is null)
+                {
+                    throw new NonExistentWorkflowException(destinationId);
+                }
+
+                var insert = Command(connection, InsertMessageSql);
+                Bind(insert, "$uuid", messageUuid);
+                Bind(insert, "$destination", destinationId);
+                Bind(insert, "$topic", topic);
+                Bind(insert, "$message", message);
+                Bind(insert, "$serialization", serialization);
+                Bind(insert, "$now", _options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds());
+                insert.ExecuteNonQuery();
+                Execute(connection, "COMMIT");
+                return (OperationRecord?)null;
+            }
+            catch
+            {
+                Rollback(connection);
+                throw;
+            }
+        }, cancellationToken);
+
+    private const string PeekMessageSql = """
+        SELECT message_uuid, message, serialization FROM notifications
+        WHERE destination_uuid = $id AND topic = $topic AND consumed = 0
+        ORDER BY created_at_epoch_ms, rowid LIMIT 1
+        """;
+
+    public Task<StoredMessage?> PeekMessageAsync(string workflowId, string topic, CancellationToken cancellationToken) => RunAsync(connection =>
+    {
+        var select = Command(connection, PeekMessageSql);
+        Bind(select, "$id", workflowId);
+        Bind(select, "$topic", topic);
+        using var reader = select.ExecuteReader();
+        return reader.Read() ? new StoredMessage(reader.GetString(0), reader.GetString(1), NullableString(reader, 2)) : null;
+    }, cancellationToken);
+
+    private const string ConsumeMessageSql = """
+        UPDATE notifications SET consumed = 1, consumed_by_function_id = $fid
+        WHERE message_uuid = $uuid AND destination_uuid = $id AND consumed = 0
+        """;
+
+    public Task<ConsumeResult> ConsumeMessageAsync(string workflowId, string messageUuid, OperationRecord operation, CancellationToken cancellationToken) => RunAsync(connection =>
+    {
+        Execute(connection, "BEGIN IMMEDIATE");
+        try
+        {
+            var consume = Command(connection, ConsumeMessageSql);
+            Bind(consume, "$fid", operation.FunctionId);
+            Bind(consume, "$uuid", messageUuid);
+            Bind(consume, "$id", workflowId);
+            if (consume.ExecuteNonQuery() == 0)
+            {
+                Execute(connection, "ROLLBACK");
+                return new ConsumeResult(false, ReadOperation(connection, workflowId, operation.FunctionId));
+            }
+
+            if (InsertOperation(connection, workflowId, operation) is { } existing)
+            {
+                // Another execution recorded this receive first: leave the message for it.
+                Execute(connection, "ROLLBACK");
+                return new ConsumeResult(false, existing);
+            }
+
+            Execute(connection, "COMMIT");
+            return new ConsumeResult(true, null);
+        }
+        catch
+        {
+            Rollback(connection);
+            throw;
+        }
+    }, cancellationToken);
+
+    private const string UpsertEventSql = """
+        INSERT INTO workflow_events (workflow_uuid, key, value, serialization) VALUES ($id, $key, $value, $serialization)
+        ON CONFLICT (workflow_uuid, key) DO UPDATE SET value = excluded.value, serialization = excluded.serialization
+        """;
+
+    private const string UpsertEventHistorySql = """
+        INSERT INTO workflow_events_history (workflow_uuid, function_id, key, value, serialization) VALUES ($id, $fid, $key, $value, $serialization)
+        ON CONFLICT (workflow_uuid, function_id, key) DO UPDATE SET value = excluded.value, serialization = excluded.serialization
+        """;
+
+    public Task<OperationRecord?> SetEventAsync(string workflowId, string key, string value, string serialization, int functionId, OperationRecord? operation, CancellationToken cancellationToken)
+        => RunAsync(connection =>
+        {
+            Execute(connection, "BEGIN IMMEDIATE");
+            try
+            {
+                if (operation is not null && InsertOperation(connection, workflowId, operation) is { } existing)
+                {
+                    Execute(connection, "COMMIT");
+                    return existing;
+                }
+
+                foreach (var sql in new[] { UpsertEventSql, UpsertEventHistorySql })
+                {
+                    var upsert = Command(connection, sql);
+                    Bind(upsert, "$id", workflowId);
+                    Bind(upsert, "$key", key);
+                    Bind(upsert, "$value", value);
+                    Bind(upsert, "$serialization", serialization);
+                    if (sql == UpsertEventHistorySql)
+                    {
+                        Bind(upsert, "$fid", functionId);
+                    }
+
+                    upsert.ExecuteNonQuery();
+                }
+
+                Execute(connection, "COMMIT");
+                return (OperationRecord?)null;
+            }
+            catch
+            {
+                Rollback(connection);
+                throw;
+            }
+        }, cancellationToken);
+
+    private const string GetEventSql = "SELECT value, serialization FROM workflow_events WHERE workflow_uuid = $id AND key = $key";
+
+    public Task<StoredValue?> GetEventAsync(string workflowId, string key, CancellationToken cancellationToken) => RunAsync(connection =>
+    {
+        var select = Command(connection, GetEventSql);
+        Bind(select, "$id", workflowId);
+        Bind(select, "$key", key);
+        using var reader = select.ExecuteReader();
+        return reader.Read() ? new StoredValue(reader.GetString(0), NullableString(reader, 1)) : null;
+    }, cancellationToken);
+
+    /// <summary>Other processes on the same file cannot signal this one: waiters poll.</summary>
+    public bool NotifiesOtherProcesses => false;
+
+    public Task StartListeningAsync(Action<string> onMessage, Action<string> onEvent, Action onReconnect, CancellationToken stopping) => Task.CompletedTask;
+
+    /// <summary>Inserts the operation unless one is recorded at its function id; returns the recorded one then.</summary>
+    private OperationRecord? InsertOperation(SqliteConnection connection, string workflowId, OperationRecord operation)
+    {
+        var insert = Command(connection, RecordOperationSql);
+        Bind(insert, "$id", workflowId);
+        Bind(insert, "$fid", operation.FunctionId);
+        Bind(insert, "$name", operation.FunctionName);
+        Bind(insert, "$output", operation.Output);
+        Bind(insert, "$error", operation.Error);
+        Bind(insert, "$serialization", operation.Serialization);
+        Bind(insert, "$child", operation.ChildWorkflowId);
+        Bind(insert, "$started", operation.StartedAt);
+        Bind(insert, "$completed", operation.CompletedAt ?? operation.StartedAt ?? 0);
+        Bind(insert, "$app", _options.ApplicationName);
+        return insert.ExecuteNonQuery() == 1 ? null : ReadOperation(connection, workflowId, operation.FunctionId);
+    }
+
+    private OperationRecord? ReadOperation(SqliteConnection connection, string workflowId, int functionId)
+    {
+        var select = Command(connection, GetOperationSql);
+        Bind(select, "$id", workflowId);
+        Bind(select, "$fid", functionId);
+        using var reader = select.ExecuteReader();
+        return reader.Read() ? ReadOperation(reader) : null;
+    }
 
     /// <summary>Runs one operation on the shared connection. The work is synchronous: on a local file each
     /// statement takes microseconds, less than an async hop would.</summary>

@@ -1,0 +1,273 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Dbos.SystemDatabase.Postgres;
+
+/// <summary>Messages, events and the LISTEN connection that wakes waiters.</summary>
+internal sealed partial class PostgresSystemDatabase
+{
+    /// <summary>The DBOS notification channels (the same in every DBOS SDK).</summary>
+    internal const string NotificationsChannel = "dbos_notifications_channel";
+
+    internal const string WorkflowEventsChannel = "dbos_workflow_events_channel";
+
+    private readonly CancellationTokenSource _listenerStop = new();
+    private string? _sendMessageSql;
+    private string? _peekMessageSql;
+    private string? _consumeMessageSql;
+    private string? _setEventSql;
+    private string? _getEventSql;
+
+    // The message's created_at is later than every earlier message to the same destination and topic, so messages sent
+    // one after another stay in FIFO order even within one millisecond. The notifications trigger NOTIFYs at commit.
+    private const string SendMessageSql = """
+        WITH op AS (
+            INSERT INTO {schema}.operation_outputs (workflow_uuid, function_id, function_name, started_at_epoch_ms, completed_at_epoch_ms, application_name)
+            SELECT $6, $7, $8, $9, $9, $10 WHERE $6::text IS NOT NULL
+            ON CONFLICT (workflow_uuid, function_id) DO NOTHING
+            RETURNING 1
+        ), go AS (
+            SELECT $6::text IS NULL OR EXISTS (SELECT 1 FROM op) AS ok
+        ), msg AS (
+            INSERT INTO {schema}.notifications (message_uuid, destination_uuid, topic, message, serialization, created_at_epoch_ms)
+            SELECT $1, $2, $3, $4, $5, GREATEST($9, COALESCE((SELECT max(created_at_epoch_ms) + 1 FROM {schema}.notifications WHERE destination_uuid = $2 AND topic = $3), 0))
+            FROM go WHERE go.ok
+            ON CONFLICT (message_uuid) DO NOTHING
+            RETURNING 1
+        )
+        SELECT ok FROM go
+        """;
+
+    public async Task<OperationRecord?> SendMessageAsync(string destinationId, string topic, string message, string serialization, string messageUuid, string? senderWorkflowId, OperationRecord? operation, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand(_sendMessageSql ??= Qualify(SendMessageSql));
+        command.Parameters.Add(Text(messageUuid));
+        command.Parameters.Add(Text(destinationId));
+        command.Parameters.Add(Text(topic));
+        command.Parameters.Add(Text(message));
+        command.Parameters.Add(Text(serialization));
+        command.Parameters.Add(Text(operation is null ? null : senderWorkflowId));
+        command.Parameters.Add(Int(operation?.FunctionId ?? 0));
+        command.Parameters.Add(Text(operation?.FunctionName));
+        command.Parameters.Add(BigInt(NowMs()));
+        command.Parameters.Add(Text(_applicationName));
+        bool sent;
+        try
+        {
+            sent = (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
+        {
+            throw new NonExistentWorkflowException(destinationId);
+        }
+
+        return sent || operation is null || senderWorkflowId is null ? null : await ReadOperationAsync(senderWorkflowId, operation.FunctionId, cancellationToken).ConfigureAwait(false);
+    }
+
+    private const string PeekMessageSql = """
+        SELECT message_uuid, message, serialization FROM {schema}.notifications
+        WHERE destination_uuid = $1 AND topic = $2 AND consumed = FALSE
+        ORDER BY created_at_epoch_ms, message_uuid
+        LIMIT 1
+        """;
+
+    public async Task<StoredMessage?> PeekMessageAsync(string workflowId, string topic, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand(_peekMessageSql ??= Qualify(PeekMessageSql));
+        command.Parameters.Add(Text(workflowId));
+        command.Parameters.Add(Text(topic));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+            ? new StoredMessage(reader.GetString(0), reader.GetString(1), GetString(reader, 2))
+            : null;
+    }
+
+    // The message row is locked first: a concurrent consumer of the same message waits, then finds it consumed.
+    private const string ConsumeMessageSql = """
+        WITH m AS (
+            SELECT message, serialization FROM {schema}.notifications
+            WHERE message_uuid = $2 AND destination_uuid = $1 AND consumed = FALSE
+            FOR UPDATE
+        ), op AS (
+            INSERT INTO {schema}.operation_outputs (workflow_uuid, function_id, function_name, output, serialization,
+                started_at_epoch_ms, completed_at_epoch_ms, application_name)
+            SELECT $1, $3, $4, m.message, m.serialization, $5, $6, $7 FROM m
+            ON CONFLICT (workflow_uuid, function_id) DO NOTHING
+            RETURNING 1
+        ), upd AS (
+            UPDATE {schema}.notifications SET consumed = TRUE, consumed_by_function_id = $3
+            WHERE message_uuid = $2 AND EXISTS (SELECT 1 FROM op)
+            RETURNING 1
+        )
+        SELECT EXISTS (SELECT 1 FROM op), EXISTS (SELECT 1 FROM upd)
+        """;
+
+    public async Task<ConsumeResult> ConsumeMessageAsync(string workflowId, string messageUuid, OperationRecord operation, CancellationToken cancellationToken)
+    {
+        await using (var command = _dataSource.CreateCommand(_consumeMessageSql ??= Qualify(ConsumeMessageSql)))
+        {
+            command.Parameters.Add(Text(workflowId));
+            command.Parameters.Add(Text(messageUuid));
+            command.Parameters.Add(Int(operation.FunctionId));
+            command.Parameters.Add(Text(operation.FunctionName));
+            command.Parameters.Add(BigInt(operation.StartedAt));
+            command.Parameters.Add(BigInt(operation.CompletedAt));
+            command.Parameters.Add(Text(_applicationName));
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            if (reader.GetBoolean(0))
+            {
+                return new ConsumeResult(true, null);
+            }
+        }
+
+        return new ConsumeResult(false, await ReadOperationAsync(workflowId, operation.FunctionId, cancellationToken).ConfigureAwait(false));
+    }
+
+    // Upsert, history row and (inside a workflow) the operation record commit together; NOTIFY is delivered at commit.
+    private const string SetEventSql = """
+        WITH op AS (
+            INSERT INTO {schema}.operation_outputs (workflow_uuid, function_id, function_name, started_at_epoch_ms, completed_at_epoch_ms, application_name)
+            SELECT $1, $2, $6, $7, $7, $8 WHERE $6::text IS NOT NULL
+            ON CONFLICT (workflow_uuid, function_id) DO NOTHING
+            RETURNING 1
+        ), go AS (
+            SELECT $6::text IS NULL OR EXISTS (SELECT 1 FROM op) AS ok
+        ), ev AS (
+            INSERT INTO {schema}.workflow_events (workflow_uuid, key, value, serialization)
+            SELECT $1, $3, $4, $5 FROM go WHERE go.ok
+            ON CONFLICT (workflow_uuid, key) DO UPDATE SET value = EXCLUDED.value, serialization = EXCLUDED.serialization
+            RETURNING 1
+        ), hist AS (
+            INSERT INTO {schema}.workflow_events_history (workflow_uuid, function_id, key, value, serialization)
+            SELECT $1, $2, $3, $4, $5 FROM go WHERE go.ok
+            ON CONFLICT (workflow_uuid, function_id, key) DO UPDATE SET value = EXCLUDED.value, serialization = EXCLUDED.serialization
+            RETURNING 1
+        )
+        SELECT go.ok, (SELECT count(*) FROM (SELECT pg_notify('dbos_workflow_events_channel', $1 || '::' || $3) WHERE go.ok) AS n)
+        FROM go
+        """;
+
+    public async Task<OperationRecord?> SetEventAsync(string workflowId, string key, string value, string serialization, int functionId, OperationRecord? operation, CancellationToken cancellationToken)
+    {
+        await using (var command = _dataSource.CreateCommand(_setEventSql ??= Qualify(SetEventSql)))
+        {
+            command.Parameters.Add(Text(workflowId));
+            command.Parameters.Add(Int(functionId));
+            command.Parameters.Add(Text(key));
+            command.Parameters.Add(Text(value));
+            command.Parameters.Add(Text(serialization));
+            command.Parameters.Add(Text(operation?.FunctionName));
+            command.Parameters.Add(BigInt(operation?.StartedAt ?? NowMs()));
+            command.Parameters.Add(Text(_applicationName));
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            if (reader.GetBoolean(0) || operation is null)
+            {
+                return null;
+            }
+        }
+
+        return await ReadOperationAsync(workflowId, operation.FunctionId, cancellationToken).ConfigureAwait(false);
+    }
+
+    private const string GetEventSql = "SELECT value, serialization FROM {schema}.workflow_events WHERE workflow_uuid = $1 AND key = $2";
+
+    public async Task<StoredValue?> GetEventAsync(string workflowId, string key, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand(_getEventSql ??= Qualify(GetEventSql));
+        command.Parameters.Add(Text(workflowId));
+        command.Parameters.Add(Text(key));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? new StoredValue(reader.GetString(0), GetString(reader, 1)) : null;
+    }
+
+    private async Task<OperationRecord?> ReadOperationAsync(string workflowId, int functionId, CancellationToken cancellationToken)
+    {
+        await using var read = _dataSource.CreateCommand(_getOperationSql);
+        read.Parameters.Add(Text(workflowId));
+        read.Parameters.Add(Int(functionId));
+        await using var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadOperation(reader, 0) : null;
+    }
+
+    public bool NotifiesOtherProcesses => true;
+
+    /// <summary>One dedicated connection LISTENs on the DBOS channels for the life of the runtime, reconnecting with
+    /// backoff. Returns once the first LISTEN is in place (or failed; the loop keeps trying).</summary>
+    public async Task StartListeningAsync(Action<string> onMessage, Action<string> onEvent, Action onReconnect, CancellationToken stopping)
+    {
+        var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, _listenerStop.Token);
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _ = Task.Run(() => ListenAsync(onMessage, onEvent, onReconnect, ready, linked), CancellationToken.None);
+        await Task.WhenAny(ready.Task, Task.Delay(_options.ConnectTimeout, CancellationToken.None)).ConfigureAwait(false);
+    }
+
+    private async Task ListenAsync(Action<string> onMessage, Action<string> onEvent, Action onReconnect, TaskCompletionSource ready, CancellationTokenSource stop)
+    {
+        using var _ = stop;
+        var token = stop.Token;
+        var settings = new NpgsqlConnectionStringBuilder(_settings.ConnectionString) { Pooling = false, KeepAlive = 30, ApplicationName = "dbos-listener" };
+        var delay = TimeSpan.FromMilliseconds(100);
+        var lostConnection = false;
+        while (!token.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = new NpgsqlConnection(settings.ConnectionString);
+                connection.Notification += (_, e) =>
+                {
+                    if (e.Channel == NotificationsChannel)
+                    {
+                        onMessage(e.Payload);
+                    }
+                    else if (e.Channel == WorkflowEventsChannel)
+                    {
+                        onEvent(e.Payload);
+                    }
+                };
+                await connection.OpenAsync(token).ConfigureAwait(false);
+                await using (var listen = new NpgsqlCommand($"LISTEN {NotificationsChannel}; LISTEN {WorkflowEventsChannel}", connection))
+                {
+                    await listen.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+                }
+
+                ready.TrySetResult();
+                if (lostConnection)
+                {
+                    onReconnect(); // notifications sent while we were away are lost: everyone looks again
+                    lostConnection = false;
+                }
+
+                delay = TimeSpan.FromMilliseconds(100);
+                while (true)
+                {
+                    await connection.WaitAsync(token).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e) when (e is NpgsqlException or System.IO.IOException or TimeoutException or InvalidOperationException)
+            {
+                _logger.LogWarning(e, "The notification listener lost its connection to {Database}; reconnecting in {Delay} ms (waiters poll meanwhile).", Description, (int)delay.TotalMilliseconds);
+                lostConnection = true;
+                onReconnect();
+                try
+                {
+                    await Task.Delay(delay, token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+
+                delay = TimeSpan.FromMilliseconds(Math.Min(5000, delay.TotalMilliseconds * 2));
+            }
+        }
+    }
+}
