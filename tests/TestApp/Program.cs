@@ -11,6 +11,7 @@ namespace Dbos.TestApp;
 ///   steps DB WORKFLOW_ID EFFECT_FILE STEPS STEP_MS   runs (or recovers and finishes) a workflow whose steps append "i" to EFFECT_FILE
 ///   race  DB WORKFLOW_ID EFFECT_FILE                 starts the same workflow as another process at the same moment
 ///   migrate DB                                       migrates the system database
+///   transaction DB APP_DB WORKFLOW_ID KILL_AT        a [Transaction] on APP_DB, optionally SIGKILLed right after it commits (TransactionMode.cs)
 /// </summary>
 public static class Program
 {
@@ -104,6 +105,9 @@ public static class Program
                 Console.WriteLine("RESULT sent");
                 return 0;
             }
+
+            case "transaction":
+                return await TransactionMode.RunAsync(options, args);
 
             default:
                 Console.Error.WriteLine("unknown mode " + mode);
