@@ -19,6 +19,7 @@ internal sealed class Options
     public int StartParallelism { get; private set; } = 64;
     public double FloorSeconds { get; private set; } = 5;
     public int Warmup { get; private set; } = 50;
+    public int Repeat { get; private set; } = 1;
     public HashSet<string>? Only { get; private set; }
     public bool Peer { get; private set; } = true;
     public string PeerDirectory { get; private set; } = Path.Combine(RepoRoot, "benchmarks", "peer");
@@ -65,6 +66,7 @@ internal sealed class Options
                 case "--start-parallelism": o.StartParallelism = NextInt(); break;
                 case "--floor-seconds": o.FloorSeconds = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--warmup": o.Warmup = NextInt(); break;
+                case "--repeat": o.Repeat = Math.Max(1, NextInt()); break;
                 case "--only": o.Only = Rows(Next()); break;
                 case "--no-peer": o.Peer = false; break;
                 case "--peer-dir": o.PeerDirectory = Path.GetFullPath(Next()); break;
@@ -97,6 +99,8 @@ internal sealed class Options
           --start-parallelism N waiters started at once by this harness (default 64)
           --floor-seconds S     duration of each raw insert run (env FLOOR_SECONDS; default 5)
           --warmup N            workflows run before measuring, not counted (default 50)
+          --repeat N            run each rate, latency and floor row N times, ours and the peer's, and report the median
+                                run with the range (default 1; the waiters row always runs once)
           --no-peer             skip the DBOS TypeScript peer
           --peer-dir DIR        the peer's directory (default benchmarks/peer)
           --json PATH           where to write the results (default benchmarks/results/throughput.json)

@@ -75,6 +75,7 @@ public static class Program
             ["waiters"] = options.Waiters,
             ["peer_waiters"] = options.PeerWaiters ?? options.Waiters,
             ["warmup"] = options.Warmup,
+            ["repeat"] = options.Repeat,
             ["floor_seconds"] = options.FloorSeconds,
             ["start_parallelism"] = options.StartParallelism,
             ["messaging_built"] = MessagingBuilt,
@@ -125,7 +126,7 @@ public static class Program
                     launchRow.Ours.Values["tx_total"] = launch.Transactions;
                 }
 
-                async Task Measure(string id, int count, Func<Task<Side>> run)
+                async Task Measure(string id, int count, Func<Task<Side>> run, int repeat)
                 {
                     if (Row(id) is not { } row)
                     {
@@ -134,9 +135,18 @@ public static class Program
 
                     Console.Error.WriteLine($"  ours: {id} ...");
                     var c0 = await server.CountersAsync(OurDatabase);
+                    var launches = launch;
                     try
                     {
-                        row.Ours = await run();
+                        var runs = new List<Side>();
+                        for (var r = 0; r < repeat; r++)
+                        {
+                            runs.Add(await run());
+                        }
+
+                        row.Ours = Side.Median(runs);
+                        count *= repeat;
+                        launches = new DbCounters(launch.Transactions * repeat, launch.RowsWritten * repeat);
                     }
                     catch (Exception e)
                     {
@@ -148,19 +158,19 @@ public static class Program
                     var delta = await server.CountersAsync(OurDatabase) - c0;
                     if (row.Ours.HasValues)
                     {
-                        row.Ours.Values["tx_per_wf"] = (delta.Transactions - launch.Transactions) / (double)count;
-                        row.Ours.Values["rows_per_wf"] = (delta.RowsWritten - launch.RowsWritten) / (double)count;
+                        row.Ours.Values["tx_per_wf"] = (delta.Transactions - launches.Transactions) / (double)count;
+                        row.Ours.Values["rows_per_wf"] = (delta.RowsWritten - launches.RowsWritten) / (double)count;
                     }
 
                     Console.Error.WriteLine($"  ours: {id}: {Report.Value(row, row.Ours)}");
                 }
 
-                await Measure("sequential", options.Seq, harness.SequentialAsync);
-                await Measure("concurrent", options.Conc, harness.ConcurrentAsync);
-                await Measure("empty_latency", options.Lat, harness.EmptyLatencyAsync);
+                await Measure("sequential", options.Seq, harness.SequentialAsync, options.Repeat);
+                await Measure("concurrent", options.Conc, harness.ConcurrentAsync, options.Repeat);
+                await Measure("empty_latency", options.Lat, harness.EmptyLatencyAsync, options.Repeat);
 #if DBOS_MESSAGING
-                await Measure("send_recv", options.Pings, harness.SendRecvAsync);
-                await Measure("waiters", options.Waiters, () => WaitersInChildAsync(options, server.Url(OurDatabase)));
+                await Measure("send_recv", options.Pings, harness.SendRecvAsync, options.Repeat);
+                await Measure("waiters", options.Waiters, () => WaitersInChildAsync(options, server.Url(OurDatabase)), 1);
 #else
                 foreach (var id in new[] { "send_recv", "waiters" })
                 {
@@ -191,7 +201,13 @@ public static class Program
                             Console.Error.WriteLine($"  ours: {id} ...");
                             try
                             {
-                                row.Ours = await run();
+                                var runs = new List<Side>();
+                                for (var r = 0; r < options.Repeat; r++)
+                                {
+                                    runs.Add(await run());
+                                }
+
+                                row.Ours = Side.Median(runs);
                             }
                             catch (Exception e)
                             {
@@ -240,7 +256,13 @@ public static class Program
                     {
                         if (Row(id) is { } row)
                         {
-                            row.Ours = await run();
+                            var runs = new List<Side>();
+                            for (var r = 0; r < options.Repeat; r++)
+                            {
+                                runs.Add(await run());
+                            }
+
+                            row.Ours = Side.Median(runs);
                             Console.Error.WriteLine($"  floor: {id}: {Report.Value(row, row.Ours)}");
                         }
                     }
@@ -298,7 +320,13 @@ public static class Program
                             _ => 0,
                         };
                         Console.Error.WriteLine($"  peer: {row.Id} ...");
-                        row.Peer = await peer.RunRowAsync(row.Id, launchSide.HasValues ? launchCounters : null, count);
+                        var runs = new List<Side>();
+                        for (var r = 0; r < (row.Id == "waiters" ? 1 : options.Repeat); r++)
+                        {
+                            runs.Add(await peer.RunRowAsync(row.Id, launchSide.HasValues ? launchCounters : null, count));
+                        }
+
+                        row.Peer = Side.Median(runs);
                         Console.Error.WriteLine($"  peer: {row.Id}: {Report.Value(row, row.Peer)}");
                     }
                 });
@@ -324,7 +352,7 @@ public static class Program
         }
 
         text.AppendLine(CultureInfo.InvariantCulture, $"Runtime: {machine["runtime_revision"]}; load average at start {machine["load_average_at_start"]}, at end {machine["load_average_at_end"]}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"Date: {settings["date_utc"]}; warm-up {options.Warmup} workflows before the PostgreSQL and SQLite rows; commits per workflow from pg_stat_database, launch subtracted.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Date: {settings["date_utc"]}; warm-up {options.Warmup} workflows before the PostgreSQL and SQLite rows; server transactions per workflow = pg_stat_database xact_commit + xact_rollback delta over the row, launch subtracted (each autocommit statement is one, reads included, so this counts round trips).");
         text.AppendLine();
         text.Append(table);
         text.AppendLine();

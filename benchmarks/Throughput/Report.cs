@@ -30,6 +30,29 @@ internal sealed class Side
     public double? this[string key] => Values.TryGetValue(key, out var v) ? v : null;
 
     public static Side Missing(string note) => new() { Note = note };
+
+    /// <summary>The median run of several (by rate, or by p50 latency), with the range of that value and the run count.</summary>
+    public static Side Median(IReadOnlyList<Side> runs)
+    {
+        var measured = runs.Where(r => r.HasValues).ToList();
+        if (measured.Count == 0)
+        {
+            return runs.Count > 0 ? runs[0] : Missing("not run");
+        }
+
+        var key = measured[0].Values.ContainsKey("per_s") ? "per_s" : measured[0].Values.ContainsKey("p50_ms") ? "p50_ms" : null;
+        if (key is null || measured.Count == 1)
+        {
+            return measured[0];
+        }
+
+        var ordered = measured.OrderBy(r => r.Values[key]).ToList();
+        var median = ordered[(ordered.Count - 1) / 2];
+        median.Values["runs"] = measured.Count;
+        median.Values[key + "_min"] = ordered[0].Values[key];
+        median.Values[key + "_max"] = ordered[^1].Values[key];
+        return median;
+    }
 }
 
 internal sealed class RowResult(string id, string label, RowKind kind, string unit = "wf/s")
@@ -67,7 +90,7 @@ internal static class Report
 
         var text = row.Kind switch
         {
-            RowKind.Rate => $"{F(side["per_s"] ?? 0, "0")} {row.Unit}",
+            RowKind.Rate => $"{F(side["per_s"] ?? 0, "0")} {row.Unit}" + (side["per_s_min"] is { } lo && side["per_s_max"] is { } hi ? $" ({F(lo, "0")}–{F(hi, "0")})" : string.Empty),
             RowKind.Latency => $"p50 {F(side["p50_ms"] ?? 0, "0.00")} ms, p99 {F(side["p99_ms"] ?? 0, "0.00")} ms",
             RowKind.Memory => MemoryText(side),
             RowKind.Launch => $"{F(side["ms"] ?? 0, "0")} ms",
@@ -143,8 +166,8 @@ internal static class Report
     {
         var text = new StringBuilder();
         text.AppendLine(withPeer
-            ? "| Measurement | This SDK (.NET) | DBOS TypeScript 5.3 | Ours / peer | Commits per workflow (ours / peer) |"
-            : "| Measurement | This SDK (.NET) | Commits per workflow |");
+            ? "| Measurement | This SDK (.NET) | DBOS TypeScript 5.3 | Ours / peer | Server transactions per workflow (ours / peer) |"
+            : "| Measurement | This SDK (.NET) | Server transactions per workflow |");
         text.AppendLine(withPeer ? "|---|---|---|---|---|" : "|---|---|---|");
         foreach (var row in rows)
         {
