@@ -8,6 +8,12 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 // Usage: dotnet run --project samples/Orders -- [--order N] [--crash-after STEPS] [--db PATH_OR_URL]
+//        dotnet run --project samples/Orders -- approval submit|decide|status REQUEST [approve|reject] [--db PATH_OR_URL]
+if (args.Length > 0 && args[0] == "approval")
+{
+    return await ApprovalCommand.RunAsync(args);
+}
+
 var orderId = 1001;
 string database = "orders.sqlite";
 for (var i = 0; i < args.Length - 1; i++)
@@ -49,3 +55,4 @@ using (new SetWorkflowID(workflowId))
 
 Console.WriteLine($"Order {receipt.OrderId} done: total {receipt.Total:0.00}, payment {receipt.PaymentId}, tracking {receipt.TrackingNumber}.");
 await host.StopAsync();
+return 0;
