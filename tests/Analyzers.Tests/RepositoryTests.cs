@@ -36,16 +36,25 @@ public class RepositoryTests
         var compilation = AllAnalyzers.Compile(ProjectSources(project), assemblyName, kind);
         var diagnostics = await AllAnalyzers.RunAsync(compilation);
 
-        // BasicWorkflows.TakesDelegate takes a Func<int> on purpose: a runtime test checks that the call fails. It is the
-        // one true positive, and stays the only one.
-        var expected = project == "tests/Runtime.Tests"
-            ? new[] { "DBOS012 tests/Runtime.Tests/Workflows/TestWorkflows.cs: Parameter 'callback' of [Workflow] 'TakesDelegate' has type 'Func<int>'" }
+        // The runtime's tests misuse the API on purpose, to check that the runtime refuses: these are true positives, and
+        // the only diagnostics allowed.
+        var deliberate = project == "tests/Runtime.Tests"
+            ? new[]
+            {
+                // BasicWorkflows.TakesDelegate: a workflow argument that cannot be serialized fails at the call.
+                "DBOS012 tests/Runtime.Tests/Workflows/TestWorkflows.cs: Parameter 'callback' of [Workflow] 'TakesDelegate'",
+
+                // TransactionWorkflows.Hijack: committing, rolling back or beginning on DBOS.SqlSession throws.
+                "DBOS008 tests/Runtime.Tests/Transactions/TransactionWorkflows.cs: 'DatabaseFacade.CommitTransactionAsync'",
+                "DBOS008 tests/Runtime.Tests/Transactions/TransactionWorkflows.cs: 'IDbContextTransaction.Commit'",
+                "DBOS008 tests/Runtime.Tests/Transactions/TransactionWorkflows.cs: 'DatabaseFacade.RollbackTransaction'",
+                "DBOS008 tests/Runtime.Tests/Transactions/TransactionWorkflows.cs: 'DatabaseFacade.BeginTransactionAsync'",
+            }
             : Array.Empty<string>();
         var actual = diagnostics.Select(d => d.Id + " " + d.Location.SourceTree?.FilePath + ": " + d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)).ToList();
-        Assert.That(actual.Count, Is.EqualTo(expected.Length), string.Join(Environment.NewLine, actual));
-        for (var i = 0; i < expected.Length; i++)
-        {
-            Assert.That(actual[i], Does.StartWith(expected[i]));
-        }
+        var unexpected = actual.Where(a => !deliberate.Any(d => a.StartsWith(d, StringComparison.Ordinal))).ToList();
+        var missing = deliberate.Where(d => !actual.Any(a => a.StartsWith(d, StringComparison.Ordinal))).ToList();
+        Assert.That(unexpected, Is.Empty, "False positives:" + Environment.NewLine + string.Join(Environment.NewLine, unexpected));
+        Assert.That(missing, Is.Empty, "Deliberate misuse no longer reported:" + Environment.NewLine + string.Join(Environment.NewLine, missing));
     }
 }

@@ -152,10 +152,17 @@ internal static class AllAnalyzers
         return generated;
     }
 
+    /// <summary>
+    /// These tests run on Roslyn 4.14 (the analyzers' minimum), which predates C# 14 extension members such as the
+    /// runtime's <c>DBOS.SqlSession&lt;TContext&gt;()</c>; the SDK's compiler binds them. Such calls are left unbound here.
+    /// </summary>
+    private static bool IsNewerLanguageFeature(Diagnostic diagnostic)
+        => diagnostic.Id == "CS0307" && diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture).Contains("DBOS.SqlSession", StringComparison.Ordinal);
+
     /// <summary>Runs every analyzer; fails if the code does not compile (a corpus must be real code).</summary>
     public static async Task<ImmutableArray<Diagnostic>> RunAsync(Compilation compilation)
     {
-        var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error && !IsNewerLanguageFeature(d)).ToList();
         if (errors.Count > 0)
         {
             throw new InvalidOperationException("The corpus does not compile:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Take(20)));

@@ -64,8 +64,9 @@ internal static class ApiCatalog
             case "System.IO.Path" when name == "GetRandomFileName":
                 return Value(display, invocation);
 
-            case "System.Threading.Tasks.Task" when name == "Delay":
-            case "System.Threading.Thread" when name == "Sleep":
+            // Waiting forever (Timeout.Infinite) parks the thread, e.g. after killing the process: it is not a delay.
+            case "System.Threading.Tasks.Task" when name == "Delay" && !WaitsForever(invocation):
+            case "System.Threading.Thread" when name == "Sleep" && !WaitsForever(invocation):
                 return new ApiUse(Rules.NonDurableDelay, display, name == "Delay" ? "DBOS.SleepAsync" : "DBOS.Sleep", invocation);
 
             case "System.Environment" when name is "GetEnvironmentVariable" or "GetEnvironmentVariables" or "SetEnvironmentVariable" or "ExpandEnvironmentVariables":
@@ -115,6 +116,22 @@ internal static class ApiCatalog
             default:
                 return null;
         }
+    }
+
+    private static bool WaitsForever(IInvocationOperation invocation)
+    {
+        if (invocation.Arguments.Length == 0)
+        {
+            return false;
+        }
+
+        var value = invocation.Arguments[0].Value;
+        if (value.ConstantValue is { HasValue: true, Value: -1 })
+        {
+            return true;
+        }
+
+        return value is IFieldReferenceOperation { Field: { Name: "InfiniteTimeSpan", ContainingType.Name: "Timeout" } };
     }
 
     private static bool IsHttpCall(string name)
