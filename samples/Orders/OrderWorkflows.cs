@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics;
 using System.Threading.Tasks;
 using Dbos;
+using Microsoft.EntityFrameworkCore;
 
 namespace Dbos.Samples.Orders;
 
@@ -20,8 +21,8 @@ public sealed class FakePaymentGateway : IPaymentGateway
     public Task<string> ChargeAsync(int orderId, decimal amount) => Task.FromResult($"pay-{orderId}-{amount:0.00}");
 }
 
-/// <summary>The order workflow: four steps, each checkpointed. Kill the process anywhere and run it again:
-/// the steps that had finished are not run again.</summary>
+/// <summary>The order workflow: a transaction and three steps, each checkpointed. Kill the process anywhere and run it
+/// again: the operations that had finished are not run again.</summary>
 public partial class OrderWorkflows(IPaymentGateway payments)
 {
     /// <summary>Set by --crash-after N: the process kills itself (SIGKILL) after N steps have been checkpointed.</summary>
@@ -42,12 +43,23 @@ public partial class OrderWorkflows(IPaymentGateway payments)
         return new Receipt(order.OrderId, reservation, payment, tracking, total);
     }
 
-    [Step]
+    /// <summary>A transaction on the inventory database: the stock update, the reservation and this method's recorded
+    /// result commit together, so the reservation is made exactly once even if the process dies right after it.</summary>
+    [Transaction]
     private static async Task<string> ReserveInventory(Order order)
     {
-        await Task.Delay(200);
-        Console.WriteLine($"  step 1: reserved {order.Quantity} x {order.Item}");
-        return $"res-{order.OrderId}";
+        var db = DBOS.SqlSession<InventoryDb>();
+        var stock = await db.Stock.SingleAsync(s => s.Item == order.Item);
+        if (stock.Available < order.Quantity)
+        {
+            throw new InvalidOperationException($"Only {stock.Available} x {order.Item} in stock."); // rolls back
+        }
+
+        stock.Available -= order.Quantity;
+        var reservation = new Reservation { Id = $"res-{order.OrderId}", OrderId = order.OrderId, Item = order.Item, Quantity = order.Quantity };
+        db.Reservations.Add(reservation);
+        Console.WriteLine($"  step 1: reserved {order.Quantity} x {order.Item} ({stock.Available} left) in a database transaction");
+        return reservation.Id; // the runtime saves the changes and commits when the method returns
     }
 
     [Step(RetriesAllowed = true, MaxAttempts = 5, IntervalSeconds = 0.5)]

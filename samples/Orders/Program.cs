@@ -3,11 +3,12 @@ using System.Globalization;
 using System.Threading.Tasks;
 using Dbos;
 using Dbos.Samples.Orders;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-// Usage: dotnet run --project samples/Orders -- [--order N] [--crash-after STEPS] [--db PATH_OR_URL]
+// Usage: dotnet run --project samples/Orders -- [--order N] [--crash-after STEPS] [--db PATH_OR_URL] [--inventory PATH]
 //        dotnet run --project samples/Orders -- approval submit|decide|status REQUEST [approve|reject] [--db PATH_OR_URL]
 if (args.Length > 0 && args[0] == "approval")
 {
@@ -16,6 +17,7 @@ if (args.Length > 0 && args[0] == "approval")
 
 var orderId = 1001;
 string database = "orders.sqlite";
+string inventory = "inventory.sqlite";
 for (var i = 0; i < args.Length - 1; i++)
 {
     switch (args[i])
@@ -23,15 +25,34 @@ for (var i = 0; i < args.Length - 1; i++)
         case "--order": orderId = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--crash-after": OrderWorkflows.CrashAfterSteps = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--db": database = args[++i]; break;
+        case "--inventory": inventory = args[++i]; break;
     }
 }
 
 var builder = Host.CreateApplicationBuilder();
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.Services.AddSingleton<IPaymentGateway, FakePaymentGateway>();
-builder.Services.AddDbos(options => options.SystemDatabaseUrl = database);
+// The application database, where [Transaction] methods run: the app's own EF Core model, here in its own SQLite file.
+builder.Services.AddDbContext<InventoryDb>(options => options.UseSqlite($"Data Source={inventory}"));
+builder.Services.AddDbos(options =>
+{
+    options.SystemDatabaseUrl = database;
+    options.UseApplicationDatabase<InventoryDb>();
+});
 
 using var host = builder.Build();
+await using (var scope = host.Services.CreateAsyncScope())
+{
+    // The app creates its schema before DBOS starts (recovery may run a transaction at once).
+    var db = scope.ServiceProvider.GetRequiredService<InventoryDb>();
+    await db.Database.EnsureCreatedAsync();
+    if (!await db.Stock.AnyAsync())
+    {
+        db.Stock.Add(new StockItem { Item = "widget", Available = 100 });
+        await db.SaveChangesAsync();
+    }
+}
+
 await host.StartAsync(); // migrates the system database and resumes workflows a crash left unfinished
 
 var runtime = host.Services.GetRequiredService<DbosRuntime>();
@@ -54,5 +75,13 @@ using (new SetWorkflowID(workflowId))
 }
 
 Console.WriteLine($"Order {receipt.OrderId} done: total {receipt.Total:0.00}, payment {receipt.PaymentId}, tracking {receipt.TrackingNumber}.");
+await using (var scope = host.Services.CreateAsyncScope())
+{
+    var db = scope.ServiceProvider.GetRequiredService<InventoryDb>();
+    var left = (await db.Stock.SingleAsync(s => s.Item == "widget")).Available;
+    var reservations = await db.Reservations.CountAsync(r => r.OrderId == orderId);
+    Console.WriteLine($"Inventory ({inventory}): {left} widgets left; order {orderId} has {reservations} reservation: the reservation transaction took effect once.");
+}
+
 await host.StopAsync();
 return 0;
