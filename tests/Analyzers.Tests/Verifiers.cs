@@ -61,17 +61,14 @@ internal static class TestSetup
 internal static class AnalyzerVerifier<TAnalyzer>
     where TAnalyzer : DiagnosticAnalyzer, new()
 {
-    public static Task VerifyAsync(string source, bool withRuntime = true, params string[] additionalSources)
+    public static Task VerifyAsync(string source, DiagnosticResult[]? expected = null, bool withRuntime = true)
     {
         var test = new CSharpAnalyzerTest<TAnalyzer, DefaultVerifier>
         {
             TestCode = source,
             ReferenceAssemblies = TestSetup.Net100,
         };
-        foreach (var additional in additionalSources)
-        {
-            test.TestState.Sources.Add(additional);
-        }
+        test.ExpectedDiagnostics.AddRange(expected ?? Array.Empty<DiagnosticResult>());
 
         TestSetup.Configure(test.TestState, withRuntime);
         test.SolutionTransforms.Add(TestSetup.Latest);
@@ -84,7 +81,18 @@ internal static class CodeFixVerifier<TAnalyzer, TCodeFix>
     where TAnalyzer : DiagnosticAnalyzer, new()
     where TCodeFix : CodeFixProvider, new()
 {
-    public static Task VerifyAsync(string source, string fixedSource, bool withRuntime = true, params string[] additionalSources)
+    public static Task VerifyAsync(string source, string fixedSource, bool withRuntime = true, DiagnosticResult[]? expected = null)
+        => Create(source, fixedSource, withRuntime, expected).RunAsync(CancellationToken.None);
+
+    /// <summary>The diagnostics are reported but no fix is offered.</summary>
+    public static Task VerifyNoFixAsync(string source, bool withRuntime = true)
+    {
+        var test = Create(source, source, withRuntime, null);
+        test.FixedState.MarkupHandling = MarkupMode.Allow;
+        return test.RunAsync(CancellationToken.None);
+    }
+
+    private static CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier> Create(string source, string fixedSource, bool withRuntime, DiagnosticResult[]? expected)
     {
         var test = new CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier>
         {
@@ -92,21 +100,13 @@ internal static class CodeFixVerifier<TAnalyzer, TCodeFix>
             FixedCode = fixedSource,
             ReferenceAssemblies = TestSetup.Net100,
         };
-        foreach (var additional in additionalSources)
-        {
-            test.TestState.Sources.Add(additional);
-            test.FixedState.Sources.Add(additional);
-        }
+        test.ExpectedDiagnostics.AddRange(expected ?? Array.Empty<DiagnosticResult>());
 
         TestSetup.Configure(test.TestState, withRuntime);
         TestSetup.Configure(test.FixedState, withRuntime);
         test.SolutionTransforms.Add(TestSetup.Latest);
-        return test.RunAsync(CancellationToken.None);
+        return test;
     }
-
-    /// <summary>The diagnostic is reported but no fix is offered.</summary>
-    public static Task VerifyNoFixAsync(string source, bool withRuntime = true)
-        => VerifyAsync(source, source, withRuntime);
 }
 
 /// <summary>Every analyzer of the package, run directly on compilations (for corpora, the repository and timing).</summary>
