@@ -8,9 +8,6 @@ namespace Dbos.Internal;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class TransactionDescriptor
 {
-    /// <summary>The prefix of the temporary workflow a transaction called outside a workflow runs in (as DBOS names it).</summary>
-    public const string TemporaryWorkflowPrefix = "<temp>.";
-
     /// <param name="name">The recorded name (<c>[Transaction(Name)]</c> or the method name).</param>
     /// <param name="isolationLevel">From <c>[Transaction(IsolationLevel)]</c>.</param>
     /// <param name="readOnly">From <c>[Transaction(ReadOnly)]</c>.</param>
