@@ -28,7 +28,11 @@ internal static class TestSetup
     {
         yield return MetadataReference.CreateFromFile(typeof(Dbos.DBOS).Assembly.Location);
         var directory = Path.GetDirectoryName(typeof(Dbos.DBOS).Assembly.Location)!;
-        foreach (var name in new[] { "Microsoft.Extensions.Logging.Abstractions", "Microsoft.Extensions.DependencyInjection.Abstractions", "Microsoft.Extensions.Options" })
+        foreach (var name in new[]
+        {
+            "Microsoft.Extensions.Logging.Abstractions", "Microsoft.Extensions.DependencyInjection.Abstractions", "Microsoft.Extensions.Options",
+            "Microsoft.EntityFrameworkCore", "Microsoft.EntityFrameworkCore.Relational",
+        })
         {
             var path = Path.Combine(directory, name + ".dll");
             if (File.Exists(path))
