@@ -23,6 +23,7 @@ namespace Dbos.SystemDatabase.Postgres;
 internal sealed partial class PostgresSystemDatabase : ISystemDatabase
 {
     private readonly NpgsqlDataSource _dataSource;
+    private readonly PostgresCommitGroup _commitGroup;
     private readonly NpgsqlConnectionStringBuilder _settings;
     private readonly DbosOptions _options;
     private readonly ILogger _logger;
@@ -57,6 +58,7 @@ internal sealed partial class PostgresSystemDatabase : ISystemDatabase
         _applicationName = options.ApplicationName;
         _settings = BuildSettings(connectionString, options);
         _dataSource = new NpgsqlDataSourceBuilder(_settings.ConnectionString).Build();
+        _commitGroup = new PostgresCommitGroup(_dataSource, writers: 2);
 
         _insertWorkflowStatusSql = Qualify(InsertWorkflowStatusSql);
         _recordWorkflowOutcomeSql = Qualify(RecordWorkflowOutcomeSql);
@@ -399,49 +401,36 @@ internal sealed partial class PostgresSystemDatabase : ISystemDatabase
         SELECT status, name, class_name, config_name, queue_name, owner_xid, workflow_deadline_epoch_ms, serialization FROM ws
         """;
 
-    public async Task<InsertWorkflowResult> InsertWorkflowStatusAsync(WorkflowStatusInsert row, CancellationToken cancellationToken)
+    public Task<InsertWorkflowResult> InsertWorkflowStatusAsync(WorkflowStatusInsert row, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(row);
-        await using var command = _dataSource.CreateCommand(_insertWorkflowStatusSql);
-        command.Parameters.Add(Text(row.WorkflowId));
-        command.Parameters.Add(Text(row.Status));
-        command.Parameters.Add(Text(row.Name));
-        command.Parameters.Add(Varchar(row.ClassName));
-        command.Parameters.Add(Varchar(row.ConfigName));
-        command.Parameters.Add(Text(row.AuthenticatedUser));
-        command.Parameters.Add(Text(row.AssumedRole));
-        command.Parameters.Add(Text(row.AuthenticatedRoles));
-        command.Parameters.Add(Text(row.Request));
-        command.Parameters.Add(Text(row.ExecutorId));
-        command.Parameters.Add(Text(row.ApplicationVersion));
-        command.Parameters.Add(Text(row.ApplicationName));
-        command.Parameters.Add(BigInt(row.CreatedAt));
-        command.Parameters.Add(BigInt(row.RecoveryAttempts));
-        command.Parameters.Add(Text(row.QueueName));
-        command.Parameters.Add(BigInt(row.TimeoutMs));
-        command.Parameters.Add(BigInt(row.DeadlineEpochMs));
-        command.Parameters.Add(Text(row.ParentWorkflowId));
-        command.Parameters.Add(Text(row.OwnerXid));
-        command.Parameters.Add(Text(row.Serialization));
-        command.Parameters.Add(Text(row.Inputs));
-
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        NpgsqlParameter[] parameters =
+        [
+            Text(row.WorkflowId), Text(row.Status), Text(row.Name), Varchar(row.ClassName), Varchar(row.ConfigName),
+            Text(row.AuthenticatedUser), Text(row.AssumedRole), Text(row.AuthenticatedRoles), Text(row.Request), Text(row.ExecutorId),
+            Text(row.ApplicationVersion), Text(row.ApplicationName), BigInt(row.CreatedAt), BigInt(row.RecoveryAttempts), Text(row.QueueName),
+            BigInt(row.TimeoutMs), BigInt(row.DeadlineEpochMs), Text(row.ParentWorkflowId), Text(row.OwnerXid), Text(row.Serialization),
+            Text(row.Inputs),
+        ];
+        return _commitGroup.RunAsync(_insertWorkflowStatusSql, parameters, async reader =>
         {
-            throw new InvalidOperationException($"Inserting workflow {row.WorkflowId} returned no row.");
-        }
+            if (!await reader.ReadAsync().ConfigureAwait(false))
+            {
+                throw new InvalidOperationException($"Inserting workflow {row.WorkflowId} returned no row.");
+            }
 
-        var ownerXid = GetString(reader, 5);
-        return new InsertWorkflowResult(
-            Status: GetString(reader, 0) ?? string.Empty,
-            Name: GetString(reader, 1),
-            ClassName: GetString(reader, 2),
-            ConfigName: GetString(reader, 3),
-            QueueName: GetString(reader, 4),
-            OwnerXid: ownerXid,
-            DeadlineEpochMs: GetInt64(reader, 6),
-            Serialization: GetString(reader, 7),
-            Inserted: string.Equals(ownerXid, row.OwnerXid, StringComparison.Ordinal));
+            var ownerXid = GetString(reader, 5);
+            return new InsertWorkflowResult(
+                Status: GetString(reader, 0) ?? string.Empty,
+                Name: GetString(reader, 1),
+                ClassName: GetString(reader, 2),
+                ConfigName: GetString(reader, 3),
+                QueueName: GetString(reader, 4),
+                OwnerXid: ownerXid,
+                DeadlineEpochMs: GetInt64(reader, 6),
+                Serialization: GetString(reader, 7),
+                Inserted: string.Equals(ownerXid, row.OwnerXid, StringComparison.Ordinal));
+        });
     }
 
     // The outcome lands in workflow_output only when the status update matched (still PENDING, still ours); the
@@ -460,19 +449,18 @@ internal sealed partial class PostgresSystemDatabase : ISystemDatabase
         SELECT count(*) FROM ws
         """;
 
-    public async Task<bool> RecordWorkflowOutcomeAsync(string workflowId, string ownerXid, WorkflowOutcome outcome, CancellationToken cancellationToken)
+    public Task<bool> RecordWorkflowOutcomeAsync(string workflowId, string ownerXid, WorkflowOutcome outcome, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(outcome);
-        await using var command = _dataSource.CreateCommand(_recordWorkflowOutcomeSql);
-        command.Parameters.Add(Text(workflowId));
-        command.Parameters.Add(Text(ownerXid));
-        command.Parameters.Add(Text(outcome.Status));
-        command.Parameters.Add(Text(outcome.Output));
-        command.Parameters.Add(Text(outcome.Error));
-        command.Parameters.Add(BigInt(outcome.CompletedAt));
-        command.Parameters.Add(Text(outcome.Serialization));
-        var updated = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-        return updated > 0;
+        NpgsqlParameter[] parameters =
+        [
+            Text(workflowId), Text(ownerXid), Text(outcome.Status), Text(outcome.Output), Text(outcome.Error), BigInt(outcome.CompletedAt), Text(outcome.Serialization),
+        ];
+        return _commitGroup.RunAsync(_recordWorkflowOutcomeSql, parameters, async reader =>
+        {
+            await reader.ReadAsync().ConfigureAwait(false);
+            return reader.GetInt64(0) > 0;
+        });
     }
 
     // The columns WorkflowStatusRow reads, from a relation aliased ws; ReadStatusRow reads them in this order.
@@ -578,23 +566,23 @@ internal sealed partial class PostgresSystemDatabase : ISystemDatabase
     public async Task<OperationRecord?> RecordOperationAsync(string workflowId, OperationRecord operation, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(operation);
-        await using (var command = _dataSource.CreateCommand(_recordOperationSql))
+        NpgsqlParameter[] parameters =
+        [
+            Text(workflowId), Int(operation.FunctionId), Text(operation.FunctionName), Text(operation.Output), Text(operation.Error),
+            Text(operation.Serialization), Text(operation.ChildWorkflowId), BigInt(operation.StartedAt), BigInt(operation.CompletedAt), Text(_applicationName),
+        ];
+        var (found, existing) = await _commitGroup.RunAsync(_recordOperationSql, parameters, async reader =>
         {
-            command.Parameters.Add(Text(workflowId));
-            command.Parameters.Add(Int(operation.FunctionId));
-            command.Parameters.Add(Text(operation.FunctionName));
-            command.Parameters.Add(Text(operation.Output));
-            command.Parameters.Add(Text(operation.Error));
-            command.Parameters.Add(Text(operation.Serialization));
-            command.Parameters.Add(Text(operation.ChildWorkflowId));
-            command.Parameters.Add(BigInt(operation.StartedAt));
-            command.Parameters.Add(BigInt(operation.CompletedAt));
-            command.Parameters.Add(Text(_applicationName));
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            if (!await reader.ReadAsync().ConfigureAwait(false))
             {
-                return reader.GetBoolean(0) ? null : ReadOperation(reader, 1);
+                return (false, (OperationRecord?)null);
             }
+
+            return (true, reader.GetBoolean(0) ? null : ReadOperation(reader, 1));
+        }).ConfigureAwait(false);
+        if (found)
+        {
+            return existing;
         }
 
         // Neither inserted nor visible: a concurrent execution committed the same step after this statement's
@@ -602,9 +590,9 @@ internal sealed partial class PostgresSystemDatabase : ISystemDatabase
         await using var read = _dataSource.CreateCommand(_getOperationSql);
         read.Parameters.Add(Text(workflowId));
         read.Parameters.Add(Int(operation.FunctionId));
-        await using var existing = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await existing.ReadAsync(cancellationToken).ConfigureAwait(false)
-            ? ReadOperation(existing, 0)
+        await using var again = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await again.ReadAsync(cancellationToken).ConfigureAwait(false)
+            ? ReadOperation(again, 0)
             : throw new InvalidOperationException($"Step {operation.FunctionId} of workflow {workflowId} was neither recorded nor found.");
     }
 
@@ -732,6 +720,7 @@ internal sealed partial class PostgresSystemDatabase : ISystemDatabase
     {
         await _listenerStop.CancelAsync().ConfigureAwait(false);
         _listenerStop.Dispose();
+        await _commitGroup.DisposeAsync().ConfigureAwait(false);
         await _dataSource.DisposeAsync().ConfigureAwait(false);
     }
 
