@@ -49,6 +49,7 @@ internal sealed class DbosRows(Options options, string systemDatabaseUrl)
     public async Task<Side> SequentialAsync()
     {
         await using var runtime = await DbosRuntime.LaunchAsync(RuntimeOptions());
+        var cpu = Cpu();
         var clock = Stopwatch.StartNew();
         for (var i = 0; i < options.Seq; i++)
         {
@@ -56,27 +57,30 @@ internal sealed class DbosRows(Options options, string systemDatabaseUrl)
         }
 
         var seconds = clock.Elapsed.TotalSeconds;
-        return Rate(options.Seq, seconds);
+        return Rate(options.Seq, seconds, Cpu() - cpu);
     }
 
     public async Task<Side> ConcurrentAsync()
     {
         await using var runtime = await DbosRuntime.LaunchAsync(RuntimeOptions());
+        var cpu = Cpu();
         var clock = Stopwatch.StartNew();
         var results = await Task.WhenAll(Enumerable.Range(0, options.Conc).Select(i => BenchWorkflows.ThreeSteps(i)));
         var seconds = clock.Elapsed.TotalSeconds;
+        var used = Cpu() - cpu;
         for (var i = 0; i < results.Length; i++)
         {
             Check(i, results[i]);
         }
 
-        return Rate(options.Conc, seconds);
+        return Rate(options.Conc, seconds, used);
     }
 
     public async Task<Side> EmptyLatencyAsync()
     {
         await using var runtime = await DbosRuntime.LaunchAsync(RuntimeOptions());
         var ms = new List<double>(options.Lat);
+        var cpu = Cpu();
         for (var i = 0; i < options.Lat; i++)
         {
             var started = Stopwatch.GetTimestamp();
@@ -89,7 +93,9 @@ internal sealed class DbosRows(Options options, string systemDatabaseUrl)
             }
         }
 
-        return Latency(ms, options.Lat);
+        var side = Latency(ms, options.Lat);
+        side.Values["cpu_us_per_wf"] = (Cpu() - cpu).TotalMicroseconds / options.Lat;
+        return side;
     }
 
 #if DBOS_MESSAGING
@@ -187,14 +193,18 @@ internal sealed class DbosRows(Options options, string systemDatabaseUrl)
         }
     }
 
-    public static Side Rate(int count, double seconds)
+    public static Side Rate(int count, double seconds, TimeSpan cpu)
     {
         var side = new Side();
         side.Values["workflows"] = count;
         side.Values["per_s"] = count / seconds;
         side.Values["seconds"] = seconds;
+        side.Values["cpu_us_per_wf"] = cpu.TotalMicroseconds / count;
         return side;
     }
+
+    /// <summary>This process's CPU time (all threads, user + kernel): the client's cost per workflow.</summary>
+    private static TimeSpan Cpu() => Process.GetCurrentProcess().TotalProcessorTime;
 
     /// <summary>Percentiles as the peer computes them: the element at floor(p * n) of the sorted sample.</summary>
     public static double Percentile(IReadOnlyList<double> values, double p)

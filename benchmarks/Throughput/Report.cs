@@ -96,6 +96,11 @@ internal static class Report
             RowKind.Launch => $"{F(side["ms"] ?? 0, "0")} ms",
             _ => "?",
         };
+        if (side["cpu_us_per_wf"] is { } cpu)
+        {
+            text += $"; client CPU {F(cpu, "0")} µs/wf";
+        }
+
         return side.Note is { } note ? $"{text} ({note})" : text;
     }
 
