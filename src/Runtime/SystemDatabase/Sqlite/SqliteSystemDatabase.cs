@@ -625,14 +625,10 @@ internal sealed class SqliteSystemDatabase : ISystemDatabase
         return command;
     }
 
-    private static void Execute(SqliteConnection connection, string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
-    }
+    /// <summary>Runs a statement without parameters; BEGIN/COMMIT are prepared once like the rest.</summary>
+    private void Execute(SqliteConnection connection, string sql) => Command(connection, sql).ExecuteNonQuery();
 
-    private static void Rollback(SqliteConnection connection)
+    private void Rollback(SqliteConnection connection)
     {
         try
         {
