@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading;
+using Dbos.Internal;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
@@ -105,21 +106,26 @@ internal static class TransactionGuard
     }
 }
 
-/// <summary>The DbContext of the <c>[Transaction]</c> method running in the current async flow.</summary>
+/// <summary>The DbContext of the <c>[Transaction]</c> method running in the current async flow. It belongs to the
+/// workflow execution that ran the transaction: a workflow started from inside a transaction (whose async flow
+/// inherits this) does not see it.</summary>
 internal static class TransactionSession
 {
-    private static readonly AsyncLocal<DbContext?> Slot = new();
+    private static readonly AsyncLocal<Session?> Slot = new();
 
-    public static DbContext? Current => Slot.Value;
+    public static DbContext? Current
+        => Slot.Value is { } session && ReferenceEquals(session.Workflow, DbosAmbient.Current?.Workflow) ? session.Context : null;
 
     public static IDisposable Enter(DbContext context)
     {
         var previous = Slot.Value;
-        Slot.Value = context;
+        Slot.Value = new Session(context, DbosAmbient.Current?.Workflow);
         return new Restore(previous);
     }
 
-    private sealed class Restore(DbContext? previous) : IDisposable
+    private sealed record Session(DbContext Context, WorkflowContext? Workflow);
+
+    private sealed class Restore(Session? previous) : IDisposable
     {
         public void Dispose() => Slot.Value = previous;
     }

@@ -243,6 +243,23 @@ public sealed class TransactionTests(string engine) : EngineTest(engine)
     }
 
     [Test]
+    public async Task A_transaction_called_in_a_transaction_joins_it()
+    {
+        await LaunchWithAppAsync();
+        using (new SetWorkflowID("joined"))
+        {
+            Assert.That(await TransactionWorkflows.ReserveTwiceWorkflow(1, false), Is.EqualTo(8));
+        }
+
+        Assert.That(await StockAsync(), Is.EqualTo(8));
+        Assert.That(await CountAsync("SELECT COUNT(*) FROM {s}operation_outputs WHERE workflow_uuid = 'joined'"), Is.EqualTo(1), "one recorded operation");
+        Assert.That(await OperationRowAsync("joined"), Is.EqualTo(new object?[] { "ReserveTwice", "8", null }));
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => TransactionWorkflows.ReserveTwiceWorkflow(1, true));
+        Assert.That(await StockAsync(), Is.EqualTo(8), "the inner changes were rolled back with the outer transaction");
+    }
+
+    [Test]
     public async Task SqlSession_outside_a_transaction_says_where_it_may_be_used()
     {
         await LaunchWithAppAsync();

@@ -122,6 +122,23 @@ public partial class TransactionWorkflows
     [Workflow]
     public static Task HijackWorkflow(int productId, string how) => Hijack(productId, how);
 
+    /// <summary>Calls another transaction twice: the calls join this one.</summary>
+    [Transaction]
+    public static async Task<int> ReserveTwice(int productId, bool fail)
+    {
+        await Reserve(productId, 1);
+        var left = await Reserve(productId, 1);
+        if (fail)
+        {
+            throw new InvalidOperationException("changed my mind");
+        }
+
+        return left;
+    }
+
+    [Workflow]
+    public static Task<int> ReserveTwiceWorkflow(int productId, bool fail) => ReserveTwice(productId, fail);
+
     /// <summary>A transaction in a step is a plain (unrecorded) database transaction.</summary>
     [Step]
     public static Task<int> ReserveInStep(int productId) => Reserve(productId, 1);
