@@ -113,6 +113,11 @@ public sealed class BlockingCallAnalyzer : DiagnosticAnalyzer
             return new Blocking(invocation, owner + "." + name, "await " + owner + "." + asyncName + "(...)", FixAsyncVariant, asyncName, null);
         }
 
+        if (name is not ("Sleep" or "Wait" or "GetResult"))
+        {
+            return null;
+        }
+
         switch (method.ContainingType?.OriginalDefinition.ToDisplayString())
         {
             case "System.Threading.Thread" when name == "Sleep":

@@ -230,6 +230,11 @@ public sealed class SignatureAnalyzer : DiagnosticAnalyzer
 
         for (var current = type as INamedTypeSymbol; current is not null; current = current.BaseType)
         {
+            if (current.Name is not ("Type" or "MemberInfo" or "Assembly" or "Module" or "Stream" or "CancellationToken" or "WaitHandle" or "Thread"))
+            {
+                continue;
+            }
+
             switch (FullName(current))
             {
                 case "System.Type":

@@ -161,9 +161,18 @@ internal static class ApiCatalog
 
     private static string TypeDisplay(INamedTypeSymbol type) => type.Name == "TaskFactory" ? "Task.Factory" : type.Name;
 
+    /// <summary>The simple names of every type listed above: anything else is rejected before any string is built.</summary>
+    private static readonly System.Collections.Generic.HashSet<string> ListedTypes = new(System.StringComparer.Ordinal)
+    {
+        "DateTime", "DateTimeOffset", "Random", "Environment", "Guid", "RandomNumberGenerator", "Stopwatch", "TimeProvider", "Path",
+        "Task", "Thread", "File", "Directory", "FileInfo", "DirectoryInfo", "FileSystemInfo", "Dns", "WebClient", "Socket", "TcpClient",
+        "UdpClient", "TcpListener", "Process", "HttpClient", "HttpMessageInvoker", "TaskFactory", "Parallel", "FileStream", "StreamReader",
+        "StreamWriter",
+    };
+
     private static string TypeName(INamedTypeSymbol? type)
     {
-        if (type is null)
+        if (type is null || !ListedTypes.Contains(type.Name))
         {
             return string.Empty;
         }
