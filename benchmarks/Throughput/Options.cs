@@ -15,7 +15,11 @@ internal sealed class Options
     public int Lat { get; private set; } = 200;
     public int Pings { get; private set; } = 200;
     public int Waiters { get; private set; } = 100_000;
-    public int? PeerWaiters { get; private set; }
+    private int? _peerWaiters;
+
+    /// <summary>The peer's waiter count: as set, else the peer's own default (10,000) or fewer. Starting 100,000 of its
+    /// waiters one after another takes the peer many minutes; the table compares memory per waiting workflow.</summary>
+    public int PeerWaiters => _peerWaiters ?? Math.Min(Waiters, 10_000);
     public int StartParallelism { get; private set; } = 64;
     public double FloorSeconds { get; private set; } = 5;
     public int Warmup { get; private set; } = 50;
@@ -43,7 +47,7 @@ internal sealed class Options
         o.Lat = EnvInt("LAT", o.Lat);
         o.Pings = EnvInt("PINGS", o.Pings);
         o.Waiters = EnvInt("WAITERS", o.Waiters);
-        o.PeerWaiters = Env("PEER_WAITERS") is { } pw ? int.Parse(pw, CultureInfo.InvariantCulture) : null;
+        o._peerWaiters = Env("PEER_WAITERS") is { } pw ? int.Parse(pw, CultureInfo.InvariantCulture) : null;
         o.FloorSeconds = Env("FLOOR_SECONDS") is { } fs ? double.Parse(fs, CultureInfo.InvariantCulture) : o.FloorSeconds;
         if (Env("ONLY") is { } onlyEnv)
         {
@@ -62,7 +66,7 @@ internal sealed class Options
                 case "--lat": o.Lat = NextInt(); break;
                 case "--pings": o.Pings = NextInt(); break;
                 case "--waiters": o.Waiters = NextInt(); break;
-                case "--peer-waiters": o.PeerWaiters = NextInt(); break;
+                case "--peer-waiters": o._peerWaiters = NextInt(); break;
                 case "--start-parallelism": o.StartParallelism = NextInt(); break;
                 case "--floor-seconds": o.FloorSeconds = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--warmup": o.Warmup = NextInt(); break;
@@ -95,7 +99,7 @@ internal sealed class Options
                                   insert_1, insert_8, pgbench_1, pgbench_8                                     (raw database floor)
                                   groups: postgres, sqlite, floor
           --seq N --conc N --lat N --pings N --waiters N   counts (env SEQ, CONC, LAT, PINGS, WAITERS; defaults 200 1000 200 200 100000)
-          --peer-waiters N      WAITERS for the peer (env PEER_WAITERS; default: the same as --waiters)
+          --peer-waiters N      WAITERS for the peer (env PEER_WAITERS; default: --waiters, at most 10000, the peer's own default)
           --start-parallelism N waiters started at once by this harness (default 64)
           --floor-seconds S     duration of each raw insert run (env FLOOR_SECONDS; default 5)
           --warmup N            workflows run before measuring, not counted (default 50)

@@ -74,7 +74,7 @@ internal sealed class Peer(Options options, PostgresServer server)
             ["CONC"] = options.Conc.ToString(CultureInfo.InvariantCulture),
             ["LAT"] = options.Lat.ToString(CultureInfo.InvariantCulture),
             ["PINGS"] = options.Pings.ToString(CultureInfo.InvariantCulture),
-            ["WAITERS"] = (options.PeerWaiters ?? options.Waiters).ToString(CultureInfo.InvariantCulture),
+            ["WAITERS"] = (options.PeerWaiters).ToString(CultureInfo.InvariantCulture),
         };
         var before = await server.CountersAsync(Database);
         var timeout = row == "waiters" ? TimeSpan.FromMinutes(30) : TimeSpan.FromMinutes(5);

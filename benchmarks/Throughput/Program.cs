@@ -51,7 +51,7 @@ public static class Program
             new("concurrent", $"3-step workflow, {options.Conc} started at once, PostgreSQL", RowKind.Rate),
             new("empty_latency", $"Empty workflow start → result ({options.Lat} samples), PostgreSQL", RowKind.Latency),
             new("send_recv", $"send → recv → result between two workflows ({options.Pings} samples), PostgreSQL", RowKind.Latency),
-            new("waiters", $"Workflows blocked in recv at once ({options.Waiters:N0}), PostgreSQL: memory", RowKind.Memory),
+            new("waiters", $"Workflows blocked in recv at once (ours {options.Waiters:N0}, peer {options.PeerWaiters:N0}), PostgreSQL: memory", RowKind.Memory),
             new("sqlite_sequential", $"3-step workflow, {options.Seq} one after another, SQLite", RowKind.Rate),
             new("sqlite_concurrent", $"3-step workflow, {options.Conc} started at once, SQLite", RowKind.Rate),
             new("sqlite_empty_latency", $"Empty workflow start → result ({options.Lat} samples), SQLite", RowKind.Latency),
@@ -73,7 +73,7 @@ public static class Program
             ["lat"] = options.Lat,
             ["pings"] = options.Pings,
             ["waiters"] = options.Waiters,
-            ["peer_waiters"] = options.PeerWaiters ?? options.Waiters,
+            ["peer_waiters"] = options.PeerWaiters,
             ["warmup"] = options.Warmup,
             ["repeat"] = options.Repeat,
             ["floor_seconds"] = options.FloorSeconds,
@@ -316,7 +316,7 @@ public static class Program
                             "concurrent" => options.Conc,
                             "empty_latency" => options.Lat,
                             "send_recv" => options.Pings,
-                            "waiters" => options.PeerWaiters ?? options.Waiters,
+                            "waiters" => options.PeerWaiters,
                             _ => 0,
                         };
                         Console.Error.WriteLine($"  peer: {row.Id} ...");
