@@ -112,7 +112,7 @@ public sealed class DurableContextAnalyzer : DiagnosticAnalyzer
         {
             DurableKind.Step when !allowedInSteps => "'" + containing.Name + "' is a [Step]",
             DurableKind.Transaction when !allowedInSteps => "'" + containing.Name + "' is a [Transaction]",
-            DurableKind.None when IsEntryPoint(context, containing, entryPoint) => EntryPointDescription(containing) + " never runs inside a workflow",
+            DurableKind.None when IsEntryPoint(context, containing, entryPoint) => EntryPointDescription(containing, apposition: true) + " never runs inside a workflow",
             _ => null,
         };
 
@@ -128,7 +128,7 @@ public sealed class DurableContextAnalyzer : DiagnosticAnalyzer
         {
             DurableKind.Workflow => "[Workflow] '" + containing.Name + "'",
             DurableKind.Step => "[Step] '" + containing.Name + "'",
-            DurableKind.None when IsEntryPoint(context, containing, entryPoint) => EntryPointDescription(containing),
+            DurableKind.None when IsEntryPoint(context, containing, entryPoint) => EntryPointDescription(containing, apposition: false),
             _ => null,
         };
 
@@ -142,10 +142,11 @@ public sealed class DurableContextAnalyzer : DiagnosticAnalyzer
         => !FunctionContext.IsInNestedFunction(context.Operation)
             && SymbolEqualityComparer.Default.Equals(containing, entryPoint.Value);
 
-    private static string EntryPointDescription(IMethodSymbol entryPoint)
+    /// <summary>"'Main', the program's entry point," in the middle of a sentence (apposition), else without the last comma.</summary>
+    private static string EntryPointDescription(IMethodSymbol entryPoint, bool apposition)
         => entryPoint.IsImplicitlyDeclared || entryPoint.Name.StartsWith("<", StringComparison.Ordinal)
             ? "the top-level statements of the program"
-            : "'" + entryPoint.Name + "', the program's entry point,";
+            : "'" + entryPoint.Name + "', the program's entry point" + (apposition ? "," : string.Empty);
 
     private static bool IsTransactionControl(string name) => name is
         "Commit" or "CommitAsync" or "Rollback" or "RollbackAsync"

@@ -1,0 +1,18 @@
+using System;
+using System.Threading.Tasks;
+using Dbos;
+
+namespace Dbos.Samples.AnalyzerDemo;
+
+public static class Program
+{
+    public static async Task Main()
+    {
+        // DBOS009: Recv acts on the calling workflow; the entry point never runs inside one.
+        var message = await DBOS.RecvAsync<string>("topic");
+        Console.WriteLine(message);
+
+        // DBOS007: DBOS.SqlSession only exists inside a [Transaction].
+        Console.WriteLine(DBOS.SqlSession.GetType());
+    }
+}
