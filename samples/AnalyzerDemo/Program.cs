@@ -14,5 +14,6 @@ public static class Program
 
         // DBOS007: DBOS.SqlSession only exists inside a [Transaction].
         Console.WriteLine(DBOS.SqlSession.GetType());
+        Console.WriteLine(DBOS.SqlSession<Microsoft.EntityFrameworkCore.DbContext>().GetType());
     }
 }
