@@ -13,10 +13,10 @@ namespace Dbos;
 public static partial class DBOS
 #pragma warning restore CA1724
 {
-    /// <summary>The ID of the current workflow. May only be accessed inside a workflow or a step.</summary>
-    /// <exception cref="InvalidOperationException">Outside a workflow or step.</exception>
+    /// <summary>The ID of the current workflow. May only be accessed inside a workflow, a step or a transaction.</summary>
+    /// <exception cref="InvalidOperationException">Outside a workflow, step or transaction.</exception>
     public static string WorkflowId => DbosAmbient.Current?.Workflow?.WorkflowId
-        ?? throw new InvalidOperationException("DBOS.WorkflowId may only be accessed inside a workflow or a step (a [Workflow] or [Step] method, or code they call).");
+        ?? throw new InvalidOperationException("DBOS.WorkflowId may only be accessed inside a workflow, a step or a transaction (a [Workflow], [Step] or [Transaction] method called from a workflow, or code they call).");
 
     /// <summary>
     /// Starts a workflow in the background and returns its handle once the workflow is durably recorded: from then on

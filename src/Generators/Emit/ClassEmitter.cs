@@ -108,11 +108,13 @@ internal static class ClassEmitter
         var target = method.IsStatic ? method.Class.FullyQualifiedName : GetInstance(method.Class, "services");
         var arguments = string.Join(", ", method.Parameters.Select((p, i) => "(" + p.Type + ")args[" + i + "]!"));
         var call = target + "." + method.Name + "(" + arguments + ")";
+        // Generated code without roles stays as it was: the roles are an optional last argument.
+        var close = method.RequiredRoles.Count == 0 ? ");" : ",";
         switch (method.Shape)
         {
             case ReturnShape.TaskOfT:
             case ReturnShape.ValueTaskOfT:
-                writer.WriteLine("static async (services, args) => await " + call + ".ConfigureAwait(false));");
+                writer.WriteLine("static async (services, args) => await " + call + ".ConfigureAwait(false)" + close);
                 break;
             case ReturnShape.Task:
             case ReturnShape.ValueTask:
@@ -122,10 +124,10 @@ internal static class ClassEmitter
                 writer.WriteLine("await " + call + ".ConfigureAwait(false);");
                 writer.WriteLine("return null;");
                 writer.Unindent();
-                writer.WriteLine("});");
+                writer.WriteLine("}" + close);
                 break;
             case ReturnShape.Value:
-                writer.WriteLine("static (services, args) => " + Task + ".FromResult<object?>(" + call + "));");
+                writer.WriteLine("static (services, args) => " + Task + ".FromResult<object?>(" + call + ")" + close);
                 break;
             default:
                 writer.WriteLine("static (services, args) =>");
@@ -134,8 +136,13 @@ internal static class ClassEmitter
                 writer.WriteLine(call + ";");
                 writer.WriteLine("return " + Task + ".FromResult<object?>(null);");
                 writer.Unindent();
-                writer.WriteLine("});");
+                writer.WriteLine("}" + close);
                 break;
+        }
+
+        if (method.RequiredRoles.Count > 0)
+        {
+            writer.WriteLine("requiredRoles: " + RolesArray(method) + ");");
         }
 
         writer.Unindent();
@@ -204,8 +211,13 @@ internal static class ClassEmitter
             + Literal(method.DurableName) + ", "
             + IsolationLevel(method.IsolationLevel) + ", "
             + Literal(method.ReadOnly) + ", "
-            + plan.Identifier + "_TemporaryWorkflow);");
+            + plan.Identifier + "_TemporaryWorkflow"
+            + (method.RequiredRoles.Count > 0 ? ", requiredRoles: " + RolesArray(method) : string.Empty) + ");");
     }
+
+    /// <summary><c>new string[] { "admin", "ops" }</c>.</summary>
+    private static string RolesArray(DurableMethodModel method)
+        => "new string[] { " + string.Join(", ", method.RequiredRoles.Select(r => Literal(r))) + " }";
 
     private static string IsolationLevel(int level) => level switch
     {
@@ -224,7 +236,8 @@ internal static class ClassEmitter
             + Literal(method.RetriesAllowed) + ", "
             + Literal(method.IntervalSeconds) + ", "
             + Literal(method.MaxAttempts) + ", "
-            + Literal(method.BackoffRate) + ");");
+            + Literal(method.BackoffRate)
+            + (method.RequiredRoles.Count > 0 ? ", requiredRoles: " + RolesArray(method) : string.Empty) + ");");
     }
 
     private static void WriteInvoker(SourceWriter writer, MethodPlan plan)

@@ -103,6 +103,7 @@ internal readonly record struct ParameterModel(
 /// <param name="SourceHash">FNV-1a 64 of the declaration's tokens (workflows, and transactions, which have a temporary workflow).</param>
 /// <param name="IsolationLevel">A transaction's <c>Dbos.TransactionIsolationLevel</c>, as its number.</param>
 /// <param name="ReadOnly">A read-only transaction.</param>
+/// <param name="RequiredRoles">From <c>[RequiredRoles]</c> on the method, else on its class; empty for none.</param>
 internal readonly record struct DurableMethodModel(
     ClassModel Class,
     string Id,
@@ -126,7 +127,8 @@ internal readonly record struct DurableMethodModel(
     int MaxAttempts,
     double BackoffRate,
     int IsolationLevel,
-    bool ReadOnly);
+    bool ReadOnly,
+    EquatableArray<string> RequiredRoles);
 
 /// <summary>A durable method with the member names generated for it.</summary>
 /// <param name="Identifier">Unique within the class: the method name, with a suffix for overloads.</param>

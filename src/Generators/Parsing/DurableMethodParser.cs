@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Globalization;
 using System.Linq;
 using System.Text;
@@ -17,6 +18,7 @@ internal static class DurableMethodParser
     public const string WorkflowAttribute = "Dbos.WorkflowAttribute";
     public const string StepAttribute = "Dbos.StepAttribute";
     public const string TransactionAttribute = "Dbos.TransactionAttribute";
+    public const string RequiredRolesAttribute = "Dbos.RequiredRolesAttribute";
 
     /// <summary>How types appear in signatures: fully qualified, with nullable reference annotations.</summary>
     internal static readonly SymbolDisplayFormat SignatureFormat = SymbolDisplayFormat.FullyQualifiedFormat
@@ -90,8 +92,28 @@ internal static class DurableMethodParser
             GetNamedArgument(attribute, "MaxAttempts", 3),
             GetNamedArgument(attribute, "BackoffRate", 2d),
             kind == DurableKind.Transaction ? GetNamedArgument(attribute, "IsolationLevel", 0) : 0,
-            kind == DurableKind.Transaction && GetNamedArgument(attribute, "ReadOnly", false));
+            kind == DurableKind.Transaction && GetNamedArgument(attribute, "ReadOnly", false),
+            GetRequiredRoles(method));
     }
+
+    /// <summary>The method's <c>[RequiredRoles]</c> (even an empty one), else its class's, else none.</summary>
+    private static EquatableArray<string> GetRequiredRoles(IMethodSymbol method)
+    {
+        var attribute = FindRequiredRoles(method.GetAttributes()) ?? FindRequiredRoles(method.ContainingType.GetAttributes());
+        if (attribute is null || attribute.ConstructorArguments.Length == 0)
+        {
+            return EquatableArray<string>.Empty;
+        }
+
+        var argument = attribute.ConstructorArguments[0];
+        var roles = argument.Kind == TypedConstantKind.Array
+            ? argument.Values.Select(v => v.Value as string)
+            : new[] { argument.Value as string };
+        return roles.Where(r => r is not null).Select(r => r!).ToEquatableArray();
+    }
+
+    private static AttributeData? FindRequiredRoles(ImmutableArray<AttributeData> attributes)
+        => attributes.FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == RequiredRolesAttribute);
 
     /// <summary>Whether the generator can make this method durable (and so emits a <c>__Dbos</c> class for its type).</summary>
     private static bool IsSupported(IMethodSymbol method, MethodDeclarationSyntax declaration)

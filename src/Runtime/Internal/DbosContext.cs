@@ -95,6 +95,13 @@ internal sealed record DbosAmbient
 
     public StartRequest? StartRequest { get; init; }
 
+    /// <summary>Who is calling (DBOSContextSetAuth, DBOS.SetAuthentication, a web integration, or a workflow's stored
+    /// values); inherited by the workflows started here.</summary>
+    public DbosAuthentication? Authentication { get; init; }
+
+    /// <summary>The HTTP request being handled (set by a web integration), or the one a workflow was started from.</summary>
+    public DbosRequest? Request { get; init; }
+
     /// <summary>The runtime chosen by <see cref="DbosRuntime.Use"/> for calls made outside any workflow.</summary>
     public DbosRuntime? Runtime { get; init; }
 

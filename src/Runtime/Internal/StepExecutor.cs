@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Threading.Tasks;
+using Dbos.Authorization;
 using Dbos.SystemDatabase;
 using Microsoft.Extensions.Logging;
 
@@ -15,9 +16,15 @@ internal static class StepExecutor
     public static Task<T> RunAsync<T>(StepDescriptor step, Func<Task<T>> body)
     {
         var ambient = DbosAmbient.Current;
+        if (step.RequiredRoles.Count > 0)
+        {
+            // Checked before the step takes a function id; the matching role is assumed while it runs.
+            ambient = StepAuthorization.Authorize(step, ambient);
+        }
+
         if (ambient?.Workflow is not { } workflow || ambient.InStep)
         {
-            return body();
+            return StepAuthorization.Run(ambient, body);
         }
 
         // Taken before the first await: steps started concurrently in a fixed order get fixed ids.
@@ -30,6 +37,14 @@ internal static class StepExecutor
         var ambient = DbosAmbient.Current;
         if (ambient?.Workflow is null || ambient.InStep)
         {
+            if (step.RequiredRoles.Count > 0)
+            {
+                using (DbosAmbient.Push(StepAuthorization.Authorize(step, ambient)!))
+                {
+                    return body();
+                }
+            }
+
             return body();
         }
 
@@ -49,6 +64,8 @@ internal static class StepExecutor
         Exception? failure = null;
         using (DbosAmbient.Push(ambient with { StepFunctionId = functionId, StepName = step.Name }))
         {
+            var telemetry = Tracing.DbosTracing.StartOperation(workflow, "step", step.Name, functionId, ambient.Authentication);
+            Exception? interrupted = null;
             try
             {
                 result = await RunWithRetriesAsync(runtime, workflow, step, body).ConfigureAwait(false);
@@ -56,6 +73,15 @@ internal static class StepExecutor
             catch (Exception e) when (!runtime.IsStopping)
             {
                 failure = e;
+            }
+            catch (Exception e)
+            {
+                interrupted = e;
+                throw;
+            }
+            finally
+            {
+                telemetry.Complete(failure ?? interrupted, interrupted is not null);
             }
         }
 

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.ComponentModel;
 using System.Threading.Tasks;
 
@@ -17,6 +18,7 @@ public sealed class WorkflowDescriptor
     /// <param name="sourceHash">A hash of the method's source text; feeds the computed application version.</param>
     /// <param name="invoke">Runs the workflow body (uninterceped) for recovery: resolves the instance from the
     /// service provider for instance methods, converts the arguments and returns the boxed result.</param>
+    /// <param name="requiredRoles">From <c>[RequiredRoles]</c> on the method, else on its class; null or empty for none.</param>
     public WorkflowDescriptor(
         string name,
         string className,
@@ -25,7 +27,8 @@ public sealed class WorkflowDescriptor
         Type[] parameterTypes,
         Type resultType,
         string sourceHash,
-        Func<IServiceProvider, object?[], Task<object?>> invoke)
+        Func<IServiceProvider, object?[], Task<object?>> invoke,
+        string[]? requiredRoles = null)
     {
         Name = name;
         ClassName = className;
@@ -35,6 +38,7 @@ public sealed class WorkflowDescriptor
         ResultType = resultType;
         SourceHash = sourceHash;
         Invoke = invoke;
+        RequiredRoles = requiredRoles ?? [];
     }
 
     public string Name { get; }
@@ -45,6 +49,9 @@ public sealed class WorkflowDescriptor
     public Type ResultType { get; }
     public string SourceHash { get; }
     public Func<IServiceProvider, object?[], Task<object?>> Invoke { get; }
+
+    /// <summary>The roles of which the caller needs one (<c>[RequiredRoles]</c>); empty for none.</summary>
+    public IReadOnlyList<string> RequiredRoles { get; }
 
     /// <summary>The registry key: class and name, as DBOS clients address a workflow.</summary>
     public string QualifiedName => ClassName + "." + Name;

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Linq;
 using System.Runtime.ExceptionServices;
 using System.Threading;
@@ -69,7 +70,7 @@ internal static class WorkflowExecutor
             return await start.Runtime.AwaitWorkflowResultAsync<T>(start.WorkflowId, ResultType(workflow), CancellationToken.None).ConfigureAwait(false);
         }
 
-        return await ExecuteAsync(start.Runtime, workflow, start.WorkflowId, start.OwnerXid, body, NothingRecorded, start.Active).ConfigureAwait(false);
+        return await ExecuteAsync(start.Runtime, workflow, start.WorkflowId, start.OwnerXid, body, NothingRecorded, start.Active, start.Environment).ConfigureAwait(false);
     }
 
     /// <summary>Starts a workflow in the background; returns once its status row is committed.</summary>
@@ -78,13 +79,13 @@ internal static class WorkflowExecutor
         var start = await PrepareAsync(workflow, arguments, runtime).ConfigureAwait(false);
         if (start.Active is { } active)
         {
-            RunInBackground(start.Runtime, workflow, start.WorkflowId, () => ExecuteAsync(start.Runtime, workflow, start.WorkflowId, start.OwnerXid, body, NothingRecorded, active));
+            RunInBackground(start.Runtime, workflow, start.WorkflowId, () => ExecuteAsync(start.Runtime, workflow, start.WorkflowId, start.OwnerXid, body, NothingRecorded, active, start.Environment));
         }
 
         return new WorkflowHandle<T>(start.Runtime, start.WorkflowId);
     }
 
-    private readonly record struct PreparedStart(DbosRuntime Runtime, string WorkflowId, string OwnerXid, DbosRuntime.ActiveWorkflow? Active);
+    private readonly record struct PreparedStart(DbosRuntime Runtime, string WorkflowId, string OwnerXid, DbosRuntime.ActiveWorkflow? Active, WorkflowEnvironment Environment);
 
     /// <summary>Chooses the ID, records the status row (or finds the existing one) and, for a child, the parent's
     /// checkpoint. <see cref="PreparedStart.Active"/> is set when this caller owns the execution.</summary>
@@ -99,6 +100,8 @@ internal static class WorkflowExecutor
             runtime.EnsureAcceptingWork();
         }
 
+        // Required roles are checked before anything is taken or recorded: a caller without one starts nothing.
+        var authentication = WorkflowEnvironment.Authorize(workflow, ambient);
         var assigned = ambient?.NextWorkflowId is { } assignment && assignment.TryTake() ? assignment.WorkflowId : null;
         var functionId = -1;
         OperationRecord? recordedChild = null;
@@ -116,6 +119,7 @@ internal static class WorkflowExecutor
 
         SetWorkflowID.Validate(workflowId, "workflowId");
         var inputs = SerializeInputs(runtime, workflow, arguments);
+        using var environment = WorkflowEnvironment.ForStart(runtime, workflow, workflowId, authentication, ambient?.Request);
         var ownerXid = Guid.NewGuid().ToString("N");
         var now = runtime.Options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
         var row = new WorkflowStatusInsert(
@@ -131,7 +135,12 @@ internal static class WorkflowExecutor
             runtime.Options.ApplicationName,
             ownerXid,
             now,
-            ParentWorkflowId: parent?.WorkflowId);
+            ParentWorkflowId: parent?.WorkflowId,
+            AuthenticatedUser: authentication?.User,
+            AssumedRole: authentication?.AssumedRole,
+            AuthenticatedRoles: authentication?.RolesJson,
+            Request: environment.RequestJson,
+            Attributes: environment.Attributes);
 
         var inserted = await DbRetry.RunAsync(runtime, "start workflow", token => runtime.Database.InsertWorkflowStatusAsync(row, token)).ConfigureAwait(false);
         if (!string.Equals(inserted.Name, workflow.Name, StringComparison.Ordinal)
@@ -147,7 +156,12 @@ internal static class WorkflowExecutor
         }
 
         var active = inserted.Inserted ? runtime.TryBeginExecution(workflowId) : null;
-        return new PreparedStart(runtime, workflowId, ownerXid, active);
+        if (active is not null)
+        {
+            environment.MarkExecuting();
+        }
+
+        return new PreparedStart(runtime, workflowId, ownerXid, active, environment);
     }
 
     private static string SerializeInputs(DbosRuntime runtime, WorkflowDescriptor workflow, object?[] arguments)
@@ -203,7 +217,13 @@ internal static class WorkflowExecutor
             return false;
         }
 
-        RunInBackground(runtime, workflow, row.WorkflowId, () => ExecuteAsync(runtime, workflow, row.WorkflowId, ownerXid, () => workflow.Invoke(runtime.Services, arguments), recorded, active));
+        // The stored user, roles and request, checked against the required roles again (a denial finishes it as ERROR).
+        var environment = WorkflowEnvironment.ForRecovery(runtime, workflow, row);
+        environment.MarkExecuting();
+        Func<Task<object?>> body = environment.Denied is { } denied
+            ? () => Task.FromException<object?>(denied)
+            : () => workflow.Invoke(runtime.Services, arguments);
+        RunInBackground(runtime, workflow, row.WorkflowId, () => ExecuteAsync(runtime, workflow, row.WorkflowId, ownerXid, body, recorded, active, environment));
         return true;
     }
 
@@ -237,9 +257,17 @@ internal static class WorkflowExecutor
         string ownerXid,
         Func<Task<T>> body,
         IReadOnlyDictionary<int, OperationRecord> recorded,
-        DbosRuntime.ActiveWorkflow active)
+        DbosRuntime.ActiveWorkflow active,
+        WorkflowEnvironment environment)
     {
         var context = new WorkflowContext(runtime, workflowId, workflow, ownerXid, recorded);
+        if (environment.Activity is { } span)
+        {
+            // The body's spans are children of the workflow's, also when it runs in the background.
+            Activity.Current = span;
+        }
+
+        using var logScope = Tracing.DbosTracing.BeginWorkflowScope(runtime, workflow, workflowId);
         object? boxed = null;
         Exception? error = null;
         try
@@ -247,7 +275,7 @@ internal static class WorkflowExecutor
             T result;
             try
             {
-                using (DbosAmbient.Push(new DbosAmbient { Workflow = context }))
+                using (DbosAmbient.Push(environment.AmbientFor(context)))
                 {
                     Task<T> task;
                     try
@@ -295,6 +323,7 @@ internal static class WorkflowExecutor
         }
         finally
         {
+            environment.Finish(error, runtime.IsStopping);
             runtime.EndExecution(workflowId, active, boxed, error);
         }
     }

@@ -307,6 +307,11 @@ public sealed class PortableJsonSerializer : IDbosSerializer
             return new DbosSerializationException(message);
         }
 
+        if (Is<NotAuthorizedException>())
+        {
+            return new NotAuthorizedException(message);
+        }
+
         return null;
     }
 

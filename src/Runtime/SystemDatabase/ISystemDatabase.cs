@@ -122,7 +122,8 @@ internal sealed record WorkflowStatusInsert(
     string? AssumedRole = null,
     string? AuthenticatedRoles = null,
     string? Request = null,
-    int RecoveryAttempts = 1);
+    int RecoveryAttempts = 1,
+    string? Attributes = null);
 
 /// <summary>What the insert found: the row as it now is. <c>Inserted</c> is true when this call created it.</summary>
 internal sealed record InsertWorkflowResult(
@@ -164,7 +165,8 @@ internal sealed record WorkflowStatusRow(
     long? CompletedAt,
     string? Inputs,
     string? Output,
-    string? Error);
+    string? Error,
+    string? Attributes = null);
 
 /// <summary>One row of <c>operation_outputs</c>.</summary>
 internal sealed record OperationRecord(

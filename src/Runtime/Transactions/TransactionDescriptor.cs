@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.ComponentModel;
 
 namespace Dbos.Internal;
@@ -13,7 +14,8 @@ public sealed class TransactionDescriptor
     /// <param name="readOnly">From <c>[Transaction(ReadOnly)]</c>.</param>
     /// <param name="temporaryWorkflow">The workflow <c>&lt;temp&gt;.name</c> that runs the transaction when it is called
     /// outside a workflow; registered like any workflow, so recovery can finish it.</param>
-    public TransactionDescriptor(string name, TransactionIsolationLevel isolationLevel, bool readOnly, WorkflowDescriptor temporaryWorkflow)
+    /// <param name="requiredRoles">From <c>[RequiredRoles]</c> on the method, else on its class; null or empty for none.</param>
+    public TransactionDescriptor(string name, TransactionIsolationLevel isolationLevel, bool readOnly, WorkflowDescriptor temporaryWorkflow, string[]? requiredRoles = null)
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(temporaryWorkflow);
@@ -21,10 +23,14 @@ public sealed class TransactionDescriptor
         IsolationLevel = isolationLevel;
         ReadOnly = readOnly;
         TemporaryWorkflow = temporaryWorkflow;
+        RequiredRoles = requiredRoles ?? [];
     }
 
     public string Name { get; }
     public TransactionIsolationLevel IsolationLevel { get; }
     public bool ReadOnly { get; }
     public WorkflowDescriptor TemporaryWorkflow { get; }
+
+    /// <summary>The roles of which the caller needs one (<c>[RequiredRoles]</c>); empty for none.</summary>
+    public IReadOnlyList<string> RequiredRoles { get; }
 }

@@ -2,6 +2,7 @@ using System;
 using System.Data.Common;
 using System.Threading;
 using System.Threading.Tasks;
+using Dbos.Authorization;
 using Dbos.Internal;
 using Dbos.Serialization;
 using Dbos.SystemDatabase;
@@ -32,15 +33,21 @@ internal static class TransactionExecutor
         }
 
         var ambient = DbosAmbient.Current;
+        if (transaction.RequiredRoles.Count > 0)
+        {
+            // Checked before anything starts (its temporary workflow too); the matching role is assumed while it runs.
+            ambient = StepAuthorization.Authorize(transaction, ambient);
+        }
+
         if (ambient?.Workflow is not { } workflow)
         {
             // As DBOS does: a transaction called on its own runs in a workflow "<temp>.name", so recovery can finish it.
-            return WorkflowExecutor.RunAsync(transaction.TemporaryWorkflow, arguments, () => RunAsync(transaction, arguments, body), null);
+            return StepAuthorization.Run(ambient, () => WorkflowExecutor.RunAsync(transaction.TemporaryWorkflow, arguments, () => RunAsync(transaction, arguments, body), null));
         }
 
         if (ambient.InStep)
         {
-            return RunUnrecordedAsync(workflow.Runtime, transaction, body);
+            return StepAuthorization.Run(ambient, () => RunUnrecordedAsync(workflow.Runtime, transaction, body));
         }
 
         // Taken before the first await, like a step's: concurrent calls in a fixed order get fixed ids.
@@ -58,6 +65,7 @@ internal static class TransactionExecutor
         if (DbosAmbient.Current?.Workflow is null && WorkflowExecutor.TakeStartRequest() is { } request)
         {
             // DBOS.StartWorkflow(() => Transaction(...)): start its temporary workflow in the background.
+            using var authorized = transaction.RequiredRoles.Count > 0 ? DbosAmbient.Push(StepAuthorization.Authorize(transaction, DbosAmbient.Current)) : null;
             WorkflowExecutor.StartForRequest(transaction.TemporaryWorkflow, arguments, () => RunAsync(transaction, arguments, () => Task.FromResult(body())), null, request);
             return default!;
         }
@@ -89,7 +97,22 @@ internal static class TransactionExecutor
         Outcome<T> outcome;
         using (DbosAmbient.Push(ambient with { StepFunctionId = functionId, StepName = transaction.Name }))
         {
-            outcome = await RunWithRetriesAsync(runtime, database, transaction, body, new Checkpoint(workflow.WorkflowId, functionId, transaction.Name)).ConfigureAwait(false);
+            var telemetry = Tracing.DbosTracing.StartOperation(workflow, "transaction", transaction.Name, functionId, ambient.Authentication);
+            Exception? failed = null;
+            try
+            {
+                outcome = await RunWithRetriesAsync(runtime, database, transaction, body, new Checkpoint(workflow.WorkflowId, functionId, transaction.Name)).ConfigureAwait(false);
+                failed = outcome.Failure;
+            }
+            catch (Exception e)
+            {
+                failed = e;
+                throw;
+            }
+            finally
+            {
+                telemetry.Complete(failed, failed is not null && runtime.IsStopping);
+            }
         }
 
         if (outcome.Failure is { } stopped && runtime.IsStopping)

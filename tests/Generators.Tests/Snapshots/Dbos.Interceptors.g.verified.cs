@@ -90,6 +90,18 @@ namespace Dbos.Generated
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "ADyCtLGfse6VRVTZRyFrVVEEAABPcmRlcldvcmtmbG93cy5DYWxscy5jcw==")] // OrderWorkflows.Calls.cs(28,78)
         public static global::System.Threading.Tasks.Task<int> PriorityOrderWorkflows_ExpediteAsync(this global::Shop.PriorityOrderWorkflows @this, int orderId)
             => global::Dbos.Internal.DbosGenerated.RunWorkflowAsync<int>(global::Shop.PriorityOrderWorkflows.__Dbos.ExpediteAsync_Workflow, new object?[] { orderId }, () => global::Shop.PriorityOrderWorkflows.__Dbos.Invoke_ExpediteAsync(@this, orderId));
+
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "LvtR1u0JrBhCTh5u2Q8VU40BAABTZWN1cmVkLmNz")] // Secured.cs(13,24)
+        public static global::System.Threading.Tasks.Task Vault_AuditAsync(int key)
+            => global::Dbos.Internal.DbosGenerated.RunStepAsync(global::Shop.Security.Vault.__Dbos.AuditAsync_Step, () => global::Shop.Security.Vault.__Dbos.Invoke_AuditAsync(key));
+
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "LvtR1u0JrBhCTh5u2Q8VU9MBAABTZWN1cmVkLmNz")] // Secured.cs(14,54)
+        public static int Vault_Peek(int key)
+            => global::Dbos.Internal.DbosGenerated.RunStep<int>(global::Shop.Security.Vault.__Dbos.Peek_Step, () => global::Shop.Security.Vault.__Dbos.Invoke_Peek(key));
+
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "LvtR1u0JrBhCTh5u2Q8VU7wBAABTZWN1cmVkLmNz")] // Secured.cs(14,31)
+        public static global::System.Threading.Tasks.Task<int> Vault_StoreAsync(int key)
+            => global::Dbos.Internal.DbosGenerated.RunTransactionAsync<int>(global::Shop.Security.Vault.__Dbos.StoreAsync_Transaction, new object?[] { key }, () => global::Shop.Security.Vault.__Dbos.Invoke_StoreAsync(key));
     }
 }
 

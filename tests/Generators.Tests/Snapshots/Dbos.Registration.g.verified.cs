@@ -23,6 +23,8 @@ namespace Dbos.Generated
             global::Dbos.Internal.DbosGenerated.RegisterWorkflow(global::Shop.OrderWorkflows.__Dbos.RunReport_Workflow);
             global::Dbos.Internal.DbosGenerated.RegisterWorkflow(global::Shop.OrderWorkflows.__Dbos.TotalAsync_Workflow);
             global::Dbos.Internal.DbosGenerated.RegisterWorkflow(global::Shop.PriorityOrderWorkflows.__Dbos.ExpediteAsync_Workflow);
+            global::Dbos.Internal.DbosGenerated.RegisterWorkflow(global::Shop.Security.Vault.__Dbos.RotateAsync_Workflow);
+            global::Dbos.Internal.DbosGenerated.RegisterWorkflow(global::Shop.Security.Vault.__Dbos.StoreAsync_TemporaryWorkflow);
             global::Dbos.Internal.DbosGenerated.RegisterServices(static services =>
             {
                 global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddTransient<global::Shop.Billing.Accounts.Invoices>(services);
@@ -31,6 +33,7 @@ namespace Dbos.Generated
                 global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddSingleton<global::Shop.Billing.IInvoicesClient, global::Shop.Billing.InvoicesClient>(services);
                 global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddSingleton<global::Shop.IOrderWorkflowsClient, global::Shop.OrderWorkflowsClient>(services);
                 global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddSingleton<global::Shop.IPriorityOrderWorkflowsClient, global::Shop.PriorityOrderWorkflowsClient>(services);
+                global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddSingleton<global::Shop.Security.IVaultClient, global::Shop.Security.VaultClient>(services);
             });
         }
     }

@@ -388,9 +388,9 @@ internal sealed partial class PostgresSystemDatabase : ISystemDatabase
                 workflow_uuid, status, name, class_name, config_name, authenticated_user, assumed_role, authenticated_roles,
                 request, executor_id, application_version, application_name, created_at, updated_at, recovery_attempts,
                 queue_name, workflow_timeout_ms, workflow_deadline_epoch_ms, parent_workflow_id, owner_xid, creator_xid,
-                serialization, started_at_epoch_ms, inputs)
+                serialization, started_at_epoch_ms, inputs, attributes)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15, $16, $17, $18, $19, $19, $20,
-                CASE WHEN $2 = 'PENDING' THEN $13 END, NULL)
+                CASE WHEN $2 = 'PENDING' THEN $13 END, NULL, $22::jsonb)
             ON CONFLICT (workflow_uuid) DO UPDATE SET updated_at = EXCLUDED.updated_at
             RETURNING status, name, class_name, config_name, queue_name, owner_xid, workflow_deadline_epoch_ms, serialization
         ), wi AS (
@@ -410,7 +410,7 @@ internal sealed partial class PostgresSystemDatabase : ISystemDatabase
             Text(row.AuthenticatedUser), Text(row.AssumedRole), Text(row.AuthenticatedRoles), Text(row.Request), Text(row.ExecutorId),
             Text(row.ApplicationVersion), Text(row.ApplicationName), BigInt(row.CreatedAt), BigInt(row.RecoveryAttempts), Text(row.QueueName),
             BigInt(row.TimeoutMs), BigInt(row.DeadlineEpochMs), Text(row.ParentWorkflowId), Text(row.OwnerXid), Text(row.Serialization),
-            Text(row.Inputs),
+            Text(row.Inputs), Text(row.Attributes),
         ];
         return _commitGroup.RunAsync(_insertWorkflowStatusSql, parameters, async reader =>
         {
@@ -468,7 +468,7 @@ internal sealed partial class PostgresSystemDatabase : ISystemDatabase
         ws.workflow_uuid, ws.status, ws.name, ws.class_name, ws.config_name, ws.authenticated_user, ws.assumed_role,
         ws.authenticated_roles, ws.request, ws.executor_id, ws.application_version, ws.application_name, ws.created_at,
         ws.updated_at, COALESCE(ws.recovery_attempts, 0), ws.queue_name, ws.workflow_timeout_ms, ws.workflow_deadline_epoch_ms,
-        ws.parent_workflow_id, ws.owner_xid, ws.serialization, ws.completed_at
+        ws.parent_workflow_id, ws.owner_xid, ws.serialization, ws.completed_at, ws.attributes::text
         """;
 
     // Payloads from the DBOS 5 tables, falling back to the legacy columns of rows written by older DBOS versions.
@@ -516,9 +516,10 @@ internal sealed partial class PostgresSystemDatabase : ISystemDatabase
         OwnerXid: GetString(reader, 19),
         Serialization: GetString(reader, 20),
         CompletedAt: GetInt64(reader, 21),
-        Inputs: GetString(reader, 22),
-        Output: GetString(reader, 23),
-        Error: GetString(reader, 24));
+        Inputs: GetString(reader, 23),
+        Output: GetString(reader, 24),
+        Error: GetString(reader, 25),
+        Attributes: GetString(reader, 22));
 
     // ---------------------------------------------------------------------------------------------------------
     // Operations (steps)

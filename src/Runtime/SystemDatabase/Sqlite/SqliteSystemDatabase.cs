@@ -73,9 +73,9 @@ internal sealed class SqliteSystemDatabase : ISystemDatabase
     private const string InsertStatusSql = """
         INSERT INTO workflow_status (workflow_uuid, status, name, class_name, config_name, authenticated_user, assumed_role, authenticated_roles,
             request, executor_id, application_version, application_name, created_at, updated_at, recovery_attempts, queue_name,
-            workflow_timeout_ms, workflow_deadline_epoch_ms, parent_workflow_id, owner_xid, serialization, started_at_epoch_ms)
+            workflow_timeout_ms, workflow_deadline_epoch_ms, parent_workflow_id, owner_xid, serialization, started_at_epoch_ms, attributes)
         VALUES ($id, $status, $name, $class, $config, $user, $role, $roles, $request, $executor, $version, $app, $now, $now, $attempts, $queue,
-            $timeout, $deadline, $parent, $owner, $serialization, CASE WHEN $status = 'PENDING' THEN $now END)
+            $timeout, $deadline, $parent, $owner, $serialization, CASE WHEN $status = 'PENDING' THEN $now END, $attributes)
         ON CONFLICT (workflow_uuid) DO UPDATE SET updated_at = excluded.updated_at
         RETURNING status, name, class_name, config_name, queue_name, owner_xid, workflow_deadline_epoch_ms, serialization
         """;
@@ -108,6 +108,7 @@ internal sealed class SqliteSystemDatabase : ISystemDatabase
             Bind(insert, "$parent", row.ParentWorkflowId);
             Bind(insert, "$owner", row.OwnerXid);
             Bind(insert, "$serialization", row.Serialization);
+            Bind(insert, "$attributes", row.Attributes);
             InsertWorkflowResult result;
             using (var reader = insert.ExecuteReader())
             {
@@ -188,7 +189,8 @@ internal sealed class SqliteSystemDatabase : ISystemDatabase
     private const string StatusColumns = """
         ws.workflow_uuid, ws.status, ws.name, ws.class_name, ws.config_name, ws.authenticated_user, ws.assumed_role, ws.authenticated_roles,
         ws.request, ws.executor_id, ws.application_version, ws.application_name, ws.created_at, ws.updated_at, ws.recovery_attempts,
-        ws.queue_name, ws.workflow_timeout_ms, ws.workflow_deadline_epoch_ms, ws.parent_workflow_id, ws.owner_xid, ws.serialization, ws.completed_at
+        ws.queue_name, ws.workflow_timeout_ms, ws.workflow_deadline_epoch_ms, ws.parent_workflow_id, ws.owner_xid, ws.serialization, ws.completed_at,
+        ws.attributes
         """;
 
     private const string GetStatusSql = $"SELECT {StatusColumns}, NULL, NULL, NULL FROM workflow_status ws WHERE ws.workflow_uuid = $id";
@@ -232,9 +234,10 @@ internal sealed class SqliteSystemDatabase : ISystemDatabase
         NullableString(reader, 19),
         NullableString(reader, 20),
         NullableLong(reader, 21),
-        NullableString(reader, 22),
         NullableString(reader, 23),
-        NullableString(reader, 24));
+        NullableString(reader, 24),
+        NullableString(reader, 25),
+        NullableString(reader, 22));
 
     private const string GetOperationsSql = """
         SELECT function_id, function_name, output, error, serialization, child_workflow_id, started_at_epoch_ms, completed_at_epoch_ms
