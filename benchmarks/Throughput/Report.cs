@@ -158,7 +158,7 @@ internal static class Report
 
     private static string Commits(RowResult row)
     {
-        static string One(Side? side) => side?["tx_per_wf"] is { } tx ? F(tx, "0.0") : "—";
+        static string One(Side? side) => side?["tx_per_wf"] is { } tx ? F(tx, tx < 1 ? "0.00" : "0.0") : "—";
         if (row.Ours["tx_per_wf"] is null && row.Peer?["tx_per_wf"] is null)
         {
             return "—";
@@ -178,7 +178,7 @@ internal static class Report
         {
             text.AppendLine(withPeer
                 ? $"| {row.Label} | {Value(row, row.Ours)} | {Value(row, row.Peer)} | {Ratio(row)} | {Commits(row)} |"
-                : $"| {row.Label} | {Value(row, row.Ours)} | {(row.Ours["tx_per_wf"] is { } tx ? F(tx, "0.0") : "—")} |");
+                : $"| {row.Label} | {Value(row, row.Ours)} | {(row.Ours["tx_per_wf"] is { } tx ? F(tx, tx < 1 ? "0.00" : "0.0") : "—")} |");
         }
 
         return text.ToString();
