@@ -21,7 +21,7 @@ public class StepCheckpointBenchmarks
     [ParamsSource(nameof(Engines))]
     public string Engine { get; set; } = "sqlite";
 
-    [Params(0, 1, 10)]
+    [Params(0, 10, 100)]
     public int Steps { get; set; }
 
     public static IEnumerable<string> Engines()
