@@ -102,6 +102,7 @@ public partial class TransactionWorkflows
     public static Task<string> IsolationLevels()
         => Task.FromResult(string.Join(",", Isolation(), RepeatableRead(), ReadCommitted(), ReadOnlyPostgres()));
 
+#pragma warning disable DBOS008 // deliberately takes over the transaction: a test checks that the runtime refuses
     /// <summary>Changes stock, then tries to take over the transaction in one of several ways.</summary>
     [Transaction]
     public static async Task Hijack(int productId, string how)
@@ -118,6 +119,8 @@ public partial class TransactionWorkflows
             default: throw new ArgumentOutOfRangeException(nameof(how));
         }
     }
+
+#pragma warning restore DBOS008
 
     [Workflow]
     public static Task HijackWorkflow(int productId, string how) => Hijack(productId, how);
