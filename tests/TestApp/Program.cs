@@ -12,6 +12,7 @@ namespace Dbos.TestApp;
 ///   race  DB WORKFLOW_ID EFFECT_FILE                 starts the same workflow as another process at the same moment
 ///   migrate DB                                       migrates the system database
 ///   transaction DB APP_DB WORKFLOW_ID KILL_AT        a [Transaction] on APP_DB, optionally SIGKILLed right after it commits (TransactionMode.cs)
+///   context DB WORKFLOW_ID EFFECT_FILE start|resume  a workflow started with a user and a request, SIGKILLed, then recovered (ContextMode.cs)
 /// </summary>
 public static class Program
 {
@@ -108,6 +109,9 @@ public static class Program
 
             case "transaction":
                 return await TransactionMode.RunAsync(options, args);
+
+            case "context":
+                return await ContextMode.RunAsync(options, args);
 
             default:
                 Console.Error.WriteLine("unknown mode " + mode);
