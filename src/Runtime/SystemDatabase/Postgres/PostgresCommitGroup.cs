@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
-using System.Threading.Channels;
+using System.Collections.Concurrent;
+using System.Threading;
 using System.Threading.Tasks;
 using Npgsql;
 
@@ -12,51 +13,85 @@ namespace Dbos.SystemDatabase.Postgres;
 /// Each caller still waits until its own statement is committed, so no operation proceeds before its record is durable.
 /// A batch is one implicit transaction; if any statement fails, the batch is rolled back and its statements are run one
 /// by one, so one bad statement fails only its own caller. With no concurrency a batch holds one statement: no delay.
+/// There is no writer thread: a caller that finds fewer than <see cref="MaxWriters"/> batches in flight writes the queue
+/// itself (its own statement included), so an uncontended write costs no thread hop.
 /// </summary>
 internal sealed class PostgresCommitGroup : IAsyncDisposable
 {
     private const int MaxBatch = 256;
+    private const int MaxWriters = 2;
 
     private readonly NpgsqlDataSource _dataSource;
-    private readonly Channel<Item> _queue = Channel.CreateUnbounded<Item>(new UnboundedChannelOptions { SingleWriter = false });
-    private readonly Task[] _writers;
+    private readonly ConcurrentQueue<Item> _queue = new();
+    private int _writers;
+    private bool _disposed;
 
-    public PostgresCommitGroup(NpgsqlDataSource dataSource, int writers)
+    public PostgresCommitGroup(NpgsqlDataSource dataSource)
     {
         _dataSource = dataSource;
-        _writers = new Task[Math.Max(1, writers)];
-        for (var i = 0; i < _writers.Length; i++)
-        {
-            _writers[i] = Task.Run(WriteAsync);
-        }
     }
 
     /// <summary>Runs <paramref name="sql"/> in the next batch; <paramref name="read"/> reads its result set.</summary>
-    public Task<T> RunAsync<T>(string sql, NpgsqlParameter[] parameters, Func<NpgsqlDataReader, Task<T>> read)
+    public async Task<T> RunAsync<T>(string sql, NpgsqlParameter[] parameters, Func<NpgsqlDataReader, Task<T>> read)
     {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), this);
         var item = new Item<T>(sql, parameters, read);
-        if (!_queue.Writer.TryWrite(item))
+        _queue.Enqueue(item);
+
+        // Write if fewer than MaxWriters batches are in flight; else a writer takes this statement in its next batch.
+        // Each writer looks at the queue again after it stops writing, so a statement queued while it was stopping is
+        // never left behind.
+        while (TryBecomeWriter())
         {
-            throw new ObjectDisposedException(nameof(PostgresCommitGroup), "The system database is closed.");
+            try
+            {
+                await DrainAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _writers);
+            }
+
+            if (_queue.IsEmpty)
+            {
+                break;
+            }
         }
 
-        return item.Completion.Task;
+        return await item.Completion.Task.ConfigureAwait(false);
     }
 
-    private async Task WriteAsync()
+    private bool TryBecomeWriter()
+    {
+        while (true)
+        {
+            var writers = Volatile.Read(ref _writers);
+            if (writers >= MaxWriters)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _writers, writers + 1, writers) == writers)
+            {
+                return true;
+            }
+        }
+    }
+
+    private async Task DrainAsync()
     {
         var batch = new List<Item>(MaxBatch);
-        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        while (true)
         {
             batch.Clear();
-            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var item))
+            while (batch.Count < MaxBatch && _queue.TryDequeue(out var item))
             {
                 batch.Add(item);
             }
 
             if (batch.Count == 0)
             {
-                continue;
+                return;
             }
 
             try
@@ -124,10 +159,15 @@ internal sealed class PostgresCommitGroup : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
-        _queue.Writer.TryComplete();
-        await Task.WhenAll(_writers).ConfigureAwait(false);
+        Volatile.Write(ref _disposed, true);
+        while (_queue.TryDequeue(out var item))
+        {
+            item.Fail(new ObjectDisposedException(nameof(PostgresCommitGroup), "The system database is closed."));
+        }
+
+        return ValueTask.CompletedTask;
     }
 
     private abstract class Item(string sql, NpgsqlParameter[] parameters)

@@ -58,7 +58,7 @@ internal sealed partial class PostgresSystemDatabase : ISystemDatabase
         _applicationName = options.ApplicationName;
         _settings = BuildSettings(connectionString, options);
         _dataSource = new NpgsqlDataSourceBuilder(_settings.ConnectionString).Build();
-        _commitGroup = new PostgresCommitGroup(_dataSource, writers: 2);
+        _commitGroup = new PostgresCommitGroup(_dataSource);
 
         _insertWorkflowStatusSql = Qualify(InsertWorkflowStatusSql);
         _recordWorkflowOutcomeSql = Qualify(RecordWorkflowOutcomeSql);
