@@ -65,13 +65,14 @@ internal static class DbosTracing
             }
         }
 
-        var scope = runtime.Logger.BeginScope(new DbosLogScope(null, null, name, functionId));
+        // No scope (and no allocation) when nothing logs, e.g. without a logger factory.
+        var scope = runtime.Logger.IsEnabled(LogLevel.Critical) ? runtime.Logger.BeginScope(new DbosLogScope(null, null, name, functionId)) : null;
         return new OperationTelemetry(activity, scope);
     }
 
     /// <summary>The logger scope of a workflow execution.</summary>
     public static IDisposable? BeginWorkflowScope(DbosRuntime runtime, WorkflowDescriptor workflow, string workflowId)
-        => runtime.Logger.BeginScope(new DbosLogScope(workflowId, workflow.Name, null, null));
+        => runtime.Logger.IsEnabled(LogLevel.Critical) ? runtime.Logger.BeginScope(new DbosLogScope(workflowId, workflow.Name, null, null)) : null;
 
     /// <summary>Ends a span with its outcome: <paramref name="error"/> null is success; an error while the runtime stops is
     /// an interruption (the workflow resumes at the next start), not a failure of the code.</summary>
