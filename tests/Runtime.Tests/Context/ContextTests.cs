@@ -50,6 +50,7 @@ public sealed class ContextTests(string engine) : EngineTest(engine)
             Assert.That(snapshot.Header, Is.EqualTo("from the header"), snapshot.Where);
         }
 
+        Assert.That(seen.Select(s => s.ExecutorId), Is.All.EqualTo("local"), "DBOS.Config in workflows and steps");
         Assert.That(seen[0].WorkflowId, Is.EqualTo("observe-1"));
         Assert.That(seen[1].WorkflowId, Is.EqualTo("observe-1"));
         Assert.That(seen[2].WorkflowId, Is.EqualTo("observe-1-1"), "the child's ID");
@@ -98,19 +99,32 @@ public sealed class ContextTests(string engine) : EngineTest(engine)
     {
         var appDatabase = TestDatabases.NewSqliteFile("app_ctx");
         await ShopDb.CreateAsync(appDatabase);
-        await LaunchAsync(o => o.UseApplicationDatabase(() => new ShopDb(ShopDb.OptionsFor(appDatabase))));
+        var provider = new CapturingLoggerProvider();
+        using var factory = LoggerFactory.Create(b => b.AddProvider(provider));
+        await LaunchAsync(o =>
+        {
+            o.UseApplicationDatabase(() => new ShopDb(ShopDb.OptionsFor(appDatabase)));
+            o.LoggerFactory = factory;
+            o.ExecutorId = "tx-executor";
+        });
         using (new DBOSContextSetAuth("frank", ["user"]))
+        using (new DBOSContextSetRequest(SampleRequest()))
         {
             using (new SetWorkflowID("tx-context"))
             {
-                Assert.That(await ContextWorkflows.CallsTransaction(), Is.EqualTo("tx-context|-|frank"));
+                Assert.That(await ContextWorkflows.CallsTransaction(), Is.EqualTo("tx-context|-|frank|POST from the header|tx-executor|no span"));
             }
 
             using (new SetWorkflowID("tx-alone"))
             {
-                Assert.That(await ContextWorkflows.ObserveInTransaction(), Is.EqualTo("tx-alone|-|frank"), "in its temporary workflow");
+                Assert.That(await ContextWorkflows.ObserveInTransaction(), Is.EqualTo("tx-alone|-|frank|POST from the header|tx-executor|no span"), "in its temporary workflow");
             }
         }
+
+        var scopes = provider.Entries.Where(e => e.Message == "in the transaction").Select(e => e.Scope).ToList();
+        Assert.That(scopes.Select(s => s["workflow_id"]), Is.EqualTo(new[] { "tx-context", "tx-alone" }));
+        Assert.That(scopes.Select(s => s["step_name"]), Is.All.EqualTo("ObserveInTransaction"));
+        Assert.That(scopes.Select(s => s["function_id"]), Is.All.EqualTo(0));
     }
 
     [Test]

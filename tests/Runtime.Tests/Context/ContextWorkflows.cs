@@ -18,7 +18,8 @@ public sealed record ContextSnapshot(
     bool Truncated,
     string? SpanId,
     string? TraceId,
-    string? ParentSpanId)
+    string? ParentSpanId,
+    string? ExecutorId)
 {
     public static ContextSnapshot Capture(string where)
     {
@@ -46,7 +47,8 @@ public sealed record ContextSnapshot(
             request?.Truncated ?? false,
             span?.SpanId.ToHexString(),
             span?.TraceId.ToHexString(),
-            span?.ParentSpanId.ToHexString());
+            span?.ParentSpanId.ToHexString(),
+            DBOS.Config.ExecutorId);
     }
 }
 
@@ -106,7 +108,16 @@ public static partial class ContextWorkflows
 
     [Transaction]
     public static Task<string> ObserveInTransaction()
-        => Task.FromResult(DBOS.WorkflowId + "|" + (DBOS.AssumedRole ?? "-") + "|" + (DBOS.AuthenticatedUser ?? "-"));
+    {
+        DBOS.Logger.LogInformation("in the transaction");
+        return Task.FromResult(string.Join("|",
+            DBOS.WorkflowId,
+            DBOS.AssumedRole ?? "-",
+            DBOS.AuthenticatedUser ?? "-",
+            DBOS.TryGetRequest(out var request) ? request.Method + " " + request.GetHeader("X-Test") : "-",
+            DBOS.Config.ExecutorId,
+            DBOS.Span is null ? "no span" : "span"));
+    }
 
     [Workflow]
     public static async Task<string> CallsTransaction() => await ObserveInTransaction();
