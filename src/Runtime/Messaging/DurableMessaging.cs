@@ -390,6 +390,7 @@ internal static class DurableMessaging
 
     private static long Now(DbosRuntime runtime) => runtime.Options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
 
-    /// <summary>The retry loop's token (runtime stopping) combined with the caller's.</summary>
+    /// <summary>The token for one database call: the caller's when it can be cancelled, else the runtime's stopping token.
+    /// Either way the retry loop itself stops retrying at shutdown.</summary>
     private static CancellationToken Link(CancellationToken retry, CancellationToken caller) => caller.CanBeCanceled ? caller : retry;
 }
