@@ -34,10 +34,10 @@ public class RepositoryTests
     {
         // The assembly name matters: the runtime grants its internals to Dbos.Tests.
         var compilation = AllAnalyzers.Compile(ProjectSources(project), assemblyName, kind);
-        var diagnostics = await AllAnalyzers.RunAsync(compilation);
+        var diagnostics = await AllAnalyzers.RunAsync(compilation, reportSuppressed: true);
 
-        // The runtime's tests misuse the API on purpose, to check that the runtime refuses: these are true positives, and
-        // the only diagnostics allowed.
+        // The runtime's tests misuse the API on purpose, to check that the runtime refuses: these are true positives, marked
+        // with #pragma warning disable in the tests; they must still be found, and be the only diagnostics.
         var deliberate = project == "tests/Runtime.Tests"
             ? new[]
             {
@@ -51,9 +51,11 @@ public class RepositoryTests
                 "DBOS008 tests/Runtime.Tests/Transactions/TransactionWorkflows.cs: 'DatabaseFacade.BeginTransactionAsync'",
             }
             : Array.Empty<string>();
-        var actual = diagnostics.Select(d => d.Id + " " + d.Location.SourceTree?.FilePath + ": " + d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)).ToList();
-        var unexpected = actual.Where(a => !deliberate.Any(d => a.StartsWith(d, StringComparison.Ordinal))).ToList();
-        var missing = deliberate.Where(d => !actual.Any(a => a.StartsWith(d, StringComparison.Ordinal))).ToList();
+        static string Describe(Diagnostic d) => d.Id + " " + d.Location.SourceTree?.FilePath + ": " + d.GetMessage(System.Globalization.CultureInfo.InvariantCulture);
+        var unexpected = diagnostics.Where(d => !d.IsSuppressed).Select(Describe).ToList();
+        var suppressed = diagnostics.Where(d => d.IsSuppressed).Select(Describe).ToList();
+        unexpected.AddRange(suppressed.Where(a => !deliberate.Any(d => a.StartsWith(d, StringComparison.Ordinal))));
+        var missing = deliberate.Where(d => !suppressed.Any(a => a.StartsWith(d, StringComparison.Ordinal))).ToList();
         Assert.That(unexpected, Is.Empty, "False positives:" + Environment.NewLine + string.Join(Environment.NewLine, unexpected));
         Assert.That(missing, Is.Empty, "Deliberate misuse no longer reported:" + Environment.NewLine + string.Join(Environment.NewLine, missing));
     }

@@ -164,7 +164,7 @@ internal static class AllAnalyzers
         => diagnostic.Id == "CS0307" && diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture).Contains("DBOS.SqlSession", StringComparison.Ordinal);
 
     /// <summary>Runs every analyzer; fails if the code does not compile (a corpus must be real code).</summary>
-    public static async Task<ImmutableArray<Diagnostic>> RunAsync(Compilation compilation)
+    public static async Task<ImmutableArray<Diagnostic>> RunAsync(Compilation compilation, bool reportSuppressed = false)
     {
         var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error && !IsNewerLanguageFeature(d)).ToList();
         if (errors.Count > 0)
@@ -173,7 +173,8 @@ internal static class AllAnalyzers
         }
 
         var withAnalyzers = compilation.WithAnalyzers(Create(), new CompilationWithAnalyzersOptions(
-            new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), onAnalyzerException: null, concurrentAnalysis: true, logAnalyzerExecutionTime: false));
+            new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), onAnalyzerException: null, concurrentAnalysis: true, logAnalyzerExecutionTime: false,
+            reportSuppressedDiagnostics: reportSuppressed));
         var diagnostics = await withAnalyzers.GetAnalyzerDiagnosticsAsync(CancellationToken.None);
         var failures = diagnostics.Where(d => d.Id == "AD0001").ToList();
         if (failures.Count > 0)
