@@ -150,7 +150,7 @@ public sealed class DbosRuntime : IAsyncDisposable
 
             if (_database.NotifiesOtherProcesses)
             {
-                PollInterval = TimeSpan.FromSeconds(30);
+                PollInterval = TimeSpan.FromSeconds(60); // as DBOS with a listener: a lost notification costs latency, never correctness
             }
 
             await _database.StartListeningAsync(Messages.Notify, Events.Notify, () =>

@@ -48,6 +48,26 @@ public sealed class MessagingTests(string engine) : EngineTest(engine)
     }
 
     [Test]
+    public async Task A_receive_records_the_message_and_its_timeout_as_DBOS_does_whether_or_not_it_waited()
+    {
+        await LaunchAsync();
+        var waited = await StartAsync("waited", () => MessagingWorkflows.ReceiveOne(null, 30));
+        await EventuallyAsync(async () => await StepCountAsync("waited") >= 1, "the receive is waiting");
+        await DBOS.SendAsync("waited", "sent later");
+        Assert.That(await waited.GetResultAsync(), Is.EqualTo("sent later"));
+
+        var ready = await StartAsync("ready", () => MessagingWorkflows.GateThenReceive("ready-gate"));
+        await DBOS.SendAsync("ready", "already there");
+        Probe.Open("ready-gate");
+        Assert.That(await ready.GetResultAsync(), Is.EqualTo("already there"));
+
+        var waitedOps = await QueryAsync("SELECT function_name FROM {s}operation_outputs WHERE workflow_uuid = 'waited' ORDER BY function_id");
+        Assert.That(waitedOps.Select(r => (string?)r[0]), Is.EqualTo(new[] { "DBOS.recv", "DBOS.sleep" }));
+        var readyOps = await QueryAsync("SELECT function_name FROM {s}operation_outputs WHERE workflow_uuid = 'ready' ORDER BY function_id");
+        Assert.That(readyOps.Select(r => (string?)r[0]), Is.EqualTo(new[] { "WaitGate", "DBOS.recv", "DBOS.sleep" }), "the timeout row is written with the receive");
+    }
+
+    [Test]
     public async Task Recv_returns_default_when_the_timeout_passes()
     {
         await LaunchAsync();
@@ -255,7 +275,7 @@ public sealed class MessagingTests(string engine) : EngineTest(engine)
         Assert.That(await sender.WaitForResultAsync(TimeSpan.FromSeconds(60)), Is.EqualTo("sent"));
         var woken = Stopwatch.StartNew();
         Assert.That(await handle.GetResultAsync().WaitAsync(TimeSpan.FromSeconds(60)), Is.EqualTo("from afar"));
-        // The fallback poll is 30 s with LISTEN (1 s on SQLite): a prompt wake-up shows the notification path works.
+        // The fallback poll is 60 s with LISTEN (1 s on SQLite): a prompt wake-up shows the notification path works.
         Assert.That(woken.Elapsed, Is.LessThan(TimeSpan.FromSeconds(IsPostgres ? 10 : 5)));
     }
 

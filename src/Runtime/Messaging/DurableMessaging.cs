@@ -69,7 +69,10 @@ internal static class DurableMessaging
         }
 
         var storedTopic = topic ?? NullTopic;
-        var deadline = await DurableDeadlineAsync(workflow, timeoutFunctionId, timeout ?? DefaultTimeout, isTimeout: true).ConfigureAwait(false);
+
+        // The timeout's wake-up row is written with the receive when a message is already there (one round trip),
+        // else before waiting, so a recovered receive waits only the remainder.
+        var (deadline, unrecordedTimeout) = PlanDeadline(workflow, timeoutFunctionId, timeout ?? DefaultTimeout, isTimeout: true);
         var startedAt = Now(runtime);
         using var registration = runtime.Messages.Register(workflow.WorkflowId + "::" + storedTopic);
         while (true)
@@ -83,8 +86,9 @@ internal static class DurableMessaging
                 var value = Decode<T>(runtime, message.Message, message.Serialization,
                     $"The message on topic '{topic ?? "(none)"}' for workflow {workflow.WorkflowId}", leftUnconsumed: true);
                 var operation = new OperationRecord(functionId, RecvName, message.Message, null, message.Serialization, null, startedAt, Now(runtime));
+                var pendingTimeout = unrecordedTimeout;
                 var result = await DbRetry.RunAsync(runtime, "consume message",
-                    token => runtime.Database.ConsumeMessageAsync(workflow.WorkflowId, message.MessageUuid, operation, Link(token, cancellationToken))).ConfigureAwait(false);
+                    token => runtime.Database.ConsumeMessageAsync(workflow.WorkflowId, message.MessageUuid, operation, pendingTimeout, Link(token, cancellationToken))).ConfigureAwait(false);
                 if (result.Consumed)
                 {
                     return value;
@@ -96,6 +100,12 @@ internal static class DurableMessaging
                 }
 
                 continue; // consumed by another execution meanwhile: look again
+            }
+
+            if (unrecordedTimeout is not null)
+            {
+                deadline = await RecordDeadlineAsync(workflow, unrecordedTimeout).ConfigureAwait(false);
+                unrecordedTimeout = null;
             }
 
             if (!await WaitAsync(runtime, signal, deadline, cancellationToken).ConfigureAwait(false))
@@ -264,19 +274,31 @@ internal static class DurableMessaging
     /// recording now + <paramref name="duration"/> the first time. After a crash the remainder is waited, not the whole.</summary>
     private static async Task<DateTimeOffset> DurableDeadlineAsync(WorkflowContext workflow, int functionId, TimeSpan duration, bool isTimeout)
     {
-        var runtime = workflow.Runtime;
+        var (deadline, unrecorded) = PlanDeadline(workflow, functionId, duration, isTimeout);
+        return unrecorded is null ? deadline : await RecordDeadlineAsync(workflow, unrecorded).ConfigureAwait(false);
+    }
+
+    /// <summary>The recorded wake-up time, or now + <paramref name="duration"/> with the row that records it.</summary>
+    private static (DateTimeOffset Deadline, OperationRecord? Unrecorded) PlanDeadline(WorkflowContext workflow, int functionId, TimeSpan duration, bool isTimeout)
+    {
         if (workflow.GetRecorded(functionId, SleepName) is { } recorded)
         {
-            return ReadDeadline(recorded);
+            return (ReadDeadline(recorded), null);
         }
 
-        var now = runtime.Options.TimeProvider.GetUtcNow();
-        var deadline = now + (duration < TimeSpan.Zero ? TimeSpan.Zero : duration);
-        var deadlineMs = deadline.ToUnixTimeMilliseconds();
+        var now = workflow.Runtime.Options.TimeProvider.GetUtcNow();
+        var deadlineMs = (now + (duration < TimeSpan.Zero ? TimeSpan.Zero : duration)).ToUnixTimeMilliseconds();
         var operation = new OperationRecord(functionId, SleepName, deadlineMs.ToString(CultureInfo.InvariantCulture), null, PortableJsonSerializer.FormatName, null,
             now.ToUnixTimeMilliseconds(), isTimeout ? now.ToUnixTimeMilliseconds() : deadlineMs);
+        return (DateTimeOffset.FromUnixTimeMilliseconds(deadlineMs), operation);
+    }
+
+    /// <summary>Writes the wake-up row; if another execution recorded one first, its time is the one that counts.</summary>
+    private static async Task<DateTimeOffset> RecordDeadlineAsync(WorkflowContext workflow, OperationRecord operation)
+    {
+        var runtime = workflow.Runtime;
         var existing = await DbRetry.RunAsync(runtime, "record sleep", token => runtime.Database.RecordOperationAsync(workflow.WorkflowId, operation, token)).ConfigureAwait(false);
-        return existing is null ? DateTimeOffset.FromUnixTimeMilliseconds(deadlineMs) : ReadDeadline(existing);
+        return ReadDeadline(existing ?? operation);
     }
 
     /// <summary>DBOS TypeScript records epoch milliseconds (an integer); DBOS Python epoch seconds (a float).</summary>

@@ -70,8 +70,9 @@ internal interface ISystemDatabase : IAsyncDisposable
     Task<StoredMessage?> PeekMessageAsync(string workflowId, string topic, CancellationToken cancellationToken);
 
     /// <summary>In one transaction: records <paramref name="operation"/> with the message as its output (and the message's
-    /// serialization) and marks the message consumed by that function id.</summary>
-    Task<ConsumeResult> ConsumeMessageAsync(string workflowId, string messageUuid, OperationRecord operation, CancellationToken cancellationToken);
+    /// serialization), marks the message consumed by that function id, and records <paramref name="timeout"/> (the receive's
+    /// <c>DBOS.sleep</c> row, when it was not written yet) unless one is already recorded at its function id.</summary>
+    Task<ConsumeResult> ConsumeMessageAsync(string workflowId, string messageUuid, OperationRecord operation, OperationRecord? timeout, CancellationToken cancellationToken);
 
     /// <summary>In one transaction: upserts the event, upserts its history row at <paramref name="functionId"/>, and records
     /// <paramref name="operation"/> when given (a set inside a workflow; a set inside a step passes null). When the operation

@@ -23,6 +23,13 @@ public partial class MessagingWorkflows
         => await DBOS.RecvAsync<string>(topic, TimeSpan.FromSeconds(timeoutSeconds));
 
     [Workflow]
+    public static async Task<string?> GateThenReceive(string gate)
+    {
+        await BasicWorkflows.WaitGate(gate);
+        return await DBOS.RecvAsync<string>(timeout: TimeSpan.FromSeconds(30));
+    }
+
+    [Workflow]
     public static async Task<string> ReceiveTopics()
     {
         var onTopic = await DBOS.RecvAsync<string>("x", TimeSpan.FromSeconds(30));

@@ -101,11 +101,16 @@ internal sealed partial class PostgresSystemDatabase
             UPDATE {schema}.notifications SET consumed = TRUE, consumed_by_function_id = $3
             WHERE message_uuid = $2 AND EXISTS (SELECT 1 FROM op)
             RETURNING 1
+        ), timeout AS (
+            INSERT INTO {schema}.operation_outputs (workflow_uuid, function_id, function_name, output, serialization,
+                started_at_epoch_ms, completed_at_epoch_ms, application_name)
+            SELECT $1, $8, $9, $10, $11, $12, $13, $7 WHERE $8::integer IS NOT NULL AND EXISTS (SELECT 1 FROM op)
+            ON CONFLICT (workflow_uuid, function_id) DO NOTHING
         )
         SELECT EXISTS (SELECT 1 FROM op), EXISTS (SELECT 1 FROM upd)
         """;
 
-    public async Task<ConsumeResult> ConsumeMessageAsync(string workflowId, string messageUuid, OperationRecord operation, CancellationToken cancellationToken)
+    public async Task<ConsumeResult> ConsumeMessageAsync(string workflowId, string messageUuid, OperationRecord operation, OperationRecord? timeout, CancellationToken cancellationToken)
     {
         await using (var command = _dataSource.CreateCommand(_consumeMessageSql ??= Qualify(ConsumeMessageSql)))
         {
@@ -116,6 +121,12 @@ internal sealed partial class PostgresSystemDatabase
             command.Parameters.Add(BigInt(operation.StartedAt));
             command.Parameters.Add(BigInt(operation.CompletedAt));
             command.Parameters.Add(Text(_applicationName));
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer, Value = timeout is null ? DBNull.Value : timeout.FunctionId });
+            command.Parameters.Add(Text(timeout?.FunctionName));
+            command.Parameters.Add(Text(timeout?.Output));
+            command.Parameters.Add(Text(timeout?.Serialization));
+            command.Parameters.Add(BigInt(timeout?.StartedAt));
+            command.Parameters.Add(BigInt(timeout?.CompletedAt));
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             if (reader.GetBoolean(0))

@@ -443,7 +443,7 @@ internal sealed class SqliteSystemDatabase : ISystemDatabase
         WHERE message_uuid = $uuid AND destination_uuid = $id AND consumed = 0
         """;
 
-    public Task<ConsumeResult> ConsumeMessageAsync(string workflowId, string messageUuid, OperationRecord operation, CancellationToken cancellationToken) => RunAsync(connection =>
+    public Task<ConsumeResult> ConsumeMessageAsync(string workflowId, string messageUuid, OperationRecord operation, OperationRecord? timeout, CancellationToken cancellationToken) => RunAsync(connection =>
     {
         Execute(connection, "BEGIN IMMEDIATE");
         try
@@ -463,6 +463,11 @@ internal sealed class SqliteSystemDatabase : ISystemDatabase
                 // Another execution recorded this receive first: leave the message for it.
                 Execute(connection, "ROLLBACK");
                 return new ConsumeResult(false, existing);
+            }
+
+            if (timeout is not null)
+            {
+                InsertOperation(connection, workflowId, timeout); // already recorded by another execution: keep that one
             }
 
             Execute(connection, "COMMIT");
