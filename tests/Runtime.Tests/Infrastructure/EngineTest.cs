@@ -61,7 +61,6 @@ public abstract class EngineTest(string engine)
 
     protected async Task<List<object?[]>> QueryOnAsync(string database, string sql, params object?[] parameters)
     {
-        var rows = new List<object?[]>();
         if (IsPostgres)
         {
             var text = sql.Replace("{s}", "dbos.", StringComparison.Ordinal);
@@ -79,16 +78,7 @@ public abstract class EngineTest(string engine)
             }
 
             await using var reader = await command.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                var row = new object?[reader.FieldCount];
-                for (var i = 0; i < row.Length; i++)
-                {
-                    row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
-                }
-
-                rows.Add(row);
-            }
+            return await ReadAllAsync(reader);
         }
         else
         {
@@ -102,16 +92,22 @@ public abstract class EngineTest(string engine)
             }
 
             await using var reader = await command.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                var row = new object?[reader.FieldCount];
-                for (var i = 0; i < row.Length; i++)
-                {
-                    row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
-                }
+            return await ReadAllAsync(reader);
+        }
+    }
 
-                rows.Add(row);
+    private static async Task<List<object?[]>> ReadAllAsync(System.Data.Common.DbDataReader reader)
+    {
+        var rows = new List<object?[]>();
+        while (await reader.ReadAsync())
+        {
+            var row = new object?[reader.FieldCount];
+            for (var i = 0; i < row.Length; i++)
+            {
+                row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
             }
+
+            rows.Add(row);
         }
 
         return rows;

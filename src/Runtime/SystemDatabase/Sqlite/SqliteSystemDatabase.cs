@@ -82,67 +82,56 @@ internal sealed class SqliteSystemDatabase : ISystemDatabase
 
     private const string InsertInputSql = "INSERT INTO workflow_input (workflow_uuid, inputs, retention_timestamp) VALUES ($id, $inputs, $now) ON CONFLICT (workflow_uuid) DO NOTHING";
 
-    public Task<InsertWorkflowResult> InsertWorkflowStatusAsync(WorkflowStatusInsert row, CancellationToken cancellationToken) => RunAsync(connection =>
+    public Task<InsertWorkflowResult> InsertWorkflowStatusAsync(WorkflowStatusInsert row, CancellationToken cancellationToken) => RunInTransactionAsync(connection =>
     {
-        Execute(connection, "BEGIN IMMEDIATE");
-        try
+        var insert = Command(connection, InsertStatusSql);
+        Bind(insert, "$id", row.WorkflowId);
+        Bind(insert, "$status", row.Status);
+        Bind(insert, "$name", row.Name);
+        Bind(insert, "$class", row.ClassName);
+        Bind(insert, "$config", row.ConfigName);
+        Bind(insert, "$user", row.AuthenticatedUser);
+        Bind(insert, "$role", row.AssumedRole);
+        Bind(insert, "$roles", row.AuthenticatedRoles);
+        Bind(insert, "$request", row.Request);
+        Bind(insert, "$executor", row.ExecutorId);
+        Bind(insert, "$version", row.ApplicationVersion);
+        Bind(insert, "$app", row.ApplicationName);
+        Bind(insert, "$now", row.CreatedAt);
+        Bind(insert, "$attempts", row.RecoveryAttempts);
+        Bind(insert, "$queue", row.QueueName);
+        Bind(insert, "$timeout", row.TimeoutMs);
+        Bind(insert, "$deadline", row.DeadlineEpochMs);
+        Bind(insert, "$parent", row.ParentWorkflowId);
+        Bind(insert, "$owner", row.OwnerXid);
+        Bind(insert, "$serialization", row.Serialization);
+        Bind(insert, "$attributes", row.Attributes);
+        InsertWorkflowResult result;
+        using (var reader = insert.ExecuteReader())
         {
-            var insert = Command(connection, InsertStatusSql);
-            Bind(insert, "$id", row.WorkflowId);
-            Bind(insert, "$status", row.Status);
-            Bind(insert, "$name", row.Name);
-            Bind(insert, "$class", row.ClassName);
-            Bind(insert, "$config", row.ConfigName);
-            Bind(insert, "$user", row.AuthenticatedUser);
-            Bind(insert, "$role", row.AssumedRole);
-            Bind(insert, "$roles", row.AuthenticatedRoles);
-            Bind(insert, "$request", row.Request);
-            Bind(insert, "$executor", row.ExecutorId);
-            Bind(insert, "$version", row.ApplicationVersion);
-            Bind(insert, "$app", row.ApplicationName);
-            Bind(insert, "$now", row.CreatedAt);
-            Bind(insert, "$attempts", row.RecoveryAttempts);
-            Bind(insert, "$queue", row.QueueName);
-            Bind(insert, "$timeout", row.TimeoutMs);
-            Bind(insert, "$deadline", row.DeadlineEpochMs);
-            Bind(insert, "$parent", row.ParentWorkflowId);
-            Bind(insert, "$owner", row.OwnerXid);
-            Bind(insert, "$serialization", row.Serialization);
-            Bind(insert, "$attributes", row.Attributes);
-            InsertWorkflowResult result;
-            using (var reader = insert.ExecuteReader())
-            {
-                reader.Read();
-                var owner = NullableString(reader, 5);
-                result = new InsertWorkflowResult(
-                    reader.GetString(0),
-                    NullableString(reader, 1),
-                    NullableString(reader, 2),
-                    NullableString(reader, 3),
-                    NullableString(reader, 4),
-                    owner,
-                    NullableLong(reader, 6),
-                    NullableString(reader, 7),
-                    string.Equals(owner, row.OwnerXid, StringComparison.Ordinal));
-            }
-
-            if (result.Inserted)
-            {
-                var input = Command(connection, InsertInputSql);
-                Bind(input, "$id", row.WorkflowId);
-                Bind(input, "$inputs", row.Inputs);
-                Bind(input, "$now", row.CreatedAt);
-                input.ExecuteNonQuery();
-            }
-
-            Execute(connection, "COMMIT");
-            return result;
+            reader.Read();
+            var owner = NullableString(reader, 5);
+            result = new InsertWorkflowResult(
+                reader.GetString(0),
+                NullableString(reader, 1),
+                NullableString(reader, 2),
+                NullableString(reader, 3),
+                NullableString(reader, 4),
+                owner,
+                NullableLong(reader, 6),
+                NullableString(reader, 7),
+                string.Equals(owner, row.OwnerXid, StringComparison.Ordinal));
         }
-        catch
+
+        if (result.Inserted)
         {
-            Rollback(connection);
-            throw;
+            var input = Command(connection, InsertInputSql);
+            Bind(input, "$id", row.WorkflowId);
+            Bind(input, "$inputs", row.Inputs);
+            Bind(input, "$now", row.CreatedAt);
+            input.ExecuteNonQuery();
         }
+        return result;
     }, cancellationToken);
 
     private const string FinishSql = """
@@ -155,35 +144,24 @@ internal sealed class SqliteSystemDatabase : ISystemDatabase
         ON CONFLICT (workflow_uuid) DO UPDATE SET output = excluded.output, error = excluded.error
         """;
 
-    public Task<bool> RecordWorkflowOutcomeAsync(string workflowId, string ownerXid, WorkflowOutcome outcome, CancellationToken cancellationToken) => RunAsync(connection =>
+    public Task<bool> RecordWorkflowOutcomeAsync(string workflowId, string ownerXid, WorkflowOutcome outcome, CancellationToken cancellationToken) => RunInTransactionAsync(connection =>
     {
-        Execute(connection, "BEGIN IMMEDIATE");
-        try
+        var update = Command(connection, FinishSql);
+        Bind(update, "$status", outcome.Status);
+        Bind(update, "$now", outcome.CompletedAt);
+        Bind(update, "$id", workflowId);
+        Bind(update, "$owner", ownerXid);
+        var matched = update.ExecuteNonQuery() == 1;
+        if (matched)
         {
-            var update = Command(connection, FinishSql);
-            Bind(update, "$status", outcome.Status);
-            Bind(update, "$now", outcome.CompletedAt);
-            Bind(update, "$id", workflowId);
-            Bind(update, "$owner", ownerXid);
-            var matched = update.ExecuteNonQuery() == 1;
-            if (matched)
-            {
-                var output = Command(connection, OutputSql);
-                Bind(output, "$id", workflowId);
-                Bind(output, "$output", outcome.Output);
-                Bind(output, "$error", outcome.Error);
-                Bind(output, "$now", outcome.CompletedAt);
-                output.ExecuteNonQuery();
-            }
-
-            Execute(connection, "COMMIT");
-            return matched;
+            var output = Command(connection, OutputSql);
+            Bind(output, "$id", workflowId);
+            Bind(output, "$output", outcome.Output);
+            Bind(output, "$error", outcome.Error);
+            Bind(output, "$now", outcome.CompletedAt);
+            output.ExecuteNonQuery();
         }
-        catch
-        {
-            Rollback(connection);
-            throw;
-        }
+        return matched;
     }, cancellationToken);
 
     private const string StatusColumns = """
@@ -309,34 +287,23 @@ internal sealed class SqliteSystemDatabase : ISystemDatabase
         WHERE workflow_uuid = $id AND status = 'PENDING' AND COALESCE(owner_xid, '') = $expected
         """;
 
-    public Task<WorkflowStatusRow?> ClaimForRecoveryAsync(string workflowId, string expectedOwnerXid, string newOwnerXid, string executorId, CancellationToken cancellationToken) => RunAsync(connection =>
+    public Task<WorkflowStatusRow?> ClaimForRecoveryAsync(string workflowId, string expectedOwnerXid, string newOwnerXid, string executorId, CancellationToken cancellationToken) => RunInTransactionAsync(connection =>
     {
-        Execute(connection, "BEGIN IMMEDIATE");
-        try
+        var claim = Command(connection, ClaimSql);
+        Bind(claim, "$new", newOwnerXid);
+        Bind(claim, "$executor", executorId);
+        Bind(claim, "$now", _options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds());
+        Bind(claim, "$id", workflowId);
+        Bind(claim, "$expected", expectedOwnerXid);
+        WorkflowStatusRow? row = null;
+        if (claim.ExecuteNonQuery() == 1)
         {
-            var claim = Command(connection, ClaimSql);
-            Bind(claim, "$new", newOwnerXid);
-            Bind(claim, "$executor", executorId);
-            Bind(claim, "$now", _options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds());
-            Bind(claim, "$id", workflowId);
-            Bind(claim, "$expected", expectedOwnerXid);
-            WorkflowStatusRow? row = null;
-            if (claim.ExecuteNonQuery() == 1)
-            {
-                var select = Command(connection, GetStatusWithPayloadsSql);
-                Bind(select, "$id", workflowId);
-                using var reader = select.ExecuteReader();
-                row = reader.Read() ? ReadStatus(reader) : null;
-            }
-
-            Execute(connection, "COMMIT");
-            return row;
+            var select = Command(connection, GetStatusWithPayloadsSql);
+            Bind(select, "$id", workflowId);
+            using var reader = select.ExecuteReader();
+            row = reader.Read() ? ReadStatus(reader) : null;
         }
-        catch
-        {
-            Rollback(connection);
-            throw;
-        }
+        return row;
     }, cancellationToken);
 
     private const string DeadLetterSql = """
@@ -387,40 +354,29 @@ internal sealed class SqliteSystemDatabase : ISystemDatabase
     private const string WorkflowExistsSql = "SELECT 1 FROM workflow_status WHERE workflow_uuid = $id";
 
     public Task<OperationRecord?> SendMessageAsync(string destinationId, string topic, string message, string serialization, string messageUuid, string? senderWorkflowId, OperationRecord? operation, CancellationToken cancellationToken)
-        => RunAsync(connection =>
+        => RunInTransactionAsync(connection =>
         {
-            Execute(connection, "BEGIN IMMEDIATE");
-            try
+            if (operation is not null && senderWorkflowId is not null && InsertOperation(connection, senderWorkflowId, operation) is { } existing)
             {
-                if (operation is not null && senderWorkflowId is not null && InsertOperation(connection, senderWorkflowId, operation) is { } existing)
-                {
-                    Execute(connection, "COMMIT");
-                    return existing;
-                }
-
-                var exists = Command(connection, WorkflowExistsSql);
-                Bind(exists, "$id", destinationId);
-                if (exists.ExecuteScalar() is null)
-                {
-                    throw new NonExistentWorkflowException(destinationId);
-                }
-
-                var insert = Command(connection, InsertMessageSql);
-                Bind(insert, "$uuid", messageUuid);
-                Bind(insert, "$destination", destinationId);
-                Bind(insert, "$topic", topic);
-                Bind(insert, "$message", message);
-                Bind(insert, "$serialization", serialization);
-                Bind(insert, "$now", _options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds());
-                insert.ExecuteNonQuery();
-                Execute(connection, "COMMIT");
-                return (OperationRecord?)null;
+                return existing;
             }
-            catch
+
+            var exists = Command(connection, WorkflowExistsSql);
+            Bind(exists, "$id", destinationId);
+            if (exists.ExecuteScalar() is null)
             {
-                Rollback(connection);
-                throw;
+                throw new NonExistentWorkflowException(destinationId);
             }
+
+            var insert = Command(connection, InsertMessageSql);
+            Bind(insert, "$uuid", messageUuid);
+            Bind(insert, "$destination", destinationId);
+            Bind(insert, "$topic", topic);
+            Bind(insert, "$message", message);
+            Bind(insert, "$serialization", serialization);
+            Bind(insert, "$now", _options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds());
+            insert.ExecuteNonQuery();
+            return (OperationRecord?)null;
         }, cancellationToken);
 
     private const string PeekMessageSql = """
@@ -491,40 +447,28 @@ internal sealed class SqliteSystemDatabase : ISystemDatabase
         """;
 
     public Task<OperationRecord?> SetEventAsync(string workflowId, string key, string value, string serialization, int functionId, OperationRecord? operation, CancellationToken cancellationToken)
-        => RunAsync(connection =>
+        => RunInTransactionAsync(connection =>
         {
-            Execute(connection, "BEGIN IMMEDIATE");
-            try
+            if (operation is not null && InsertOperation(connection, workflowId, operation) is { } existing)
             {
-                if (operation is not null && InsertOperation(connection, workflowId, operation) is { } existing)
+                return existing;
+            }
+
+            foreach (var sql in new[] { UpsertEventSql, UpsertEventHistorySql })
+            {
+                var upsert = Command(connection, sql);
+                Bind(upsert, "$id", workflowId);
+                Bind(upsert, "$key", key);
+                Bind(upsert, "$value", value);
+                Bind(upsert, "$serialization", serialization);
+                if (sql == UpsertEventHistorySql)
                 {
-                    Execute(connection, "COMMIT");
-                    return existing;
+                    Bind(upsert, "$fid", functionId);
                 }
 
-                foreach (var sql in new[] { UpsertEventSql, UpsertEventHistorySql })
-                {
-                    var upsert = Command(connection, sql);
-                    Bind(upsert, "$id", workflowId);
-                    Bind(upsert, "$key", key);
-                    Bind(upsert, "$value", value);
-                    Bind(upsert, "$serialization", serialization);
-                    if (sql == UpsertEventHistorySql)
-                    {
-                        Bind(upsert, "$fid", functionId);
-                    }
-
-                    upsert.ExecuteNonQuery();
-                }
-
-                Execute(connection, "COMMIT");
-                return (OperationRecord?)null;
+                upsert.ExecuteNonQuery();
             }
-            catch
-            {
-                Rollback(connection);
-                throw;
-            }
+            return (OperationRecord?)null;
         }, cancellationToken);
 
     private const string GetEventSql = "SELECT value, serialization FROM workflow_events WHERE workflow_uuid = $id AND key = $key";
@@ -568,6 +512,24 @@ internal sealed class SqliteSystemDatabase : ISystemDatabase
         using var reader = select.ExecuteReader();
         return reader.Read() ? ReadOperation(reader) : null;
     }
+
+    /// <summary>Runs one operation in a write transaction (BEGIN IMMEDIATE: the write lock is taken up front, so two
+    /// processes never deadlock upgrading a read lock); commits when it returns, rolls back when it throws.</summary>
+    private Task<T> RunInTransactionAsync<T>(Func<SqliteConnection, T> operation, CancellationToken cancellationToken) => RunAsync(connection =>
+    {
+        Execute(connection, "BEGIN IMMEDIATE");
+        try
+        {
+            var result = operation(connection);
+            Execute(connection, "COMMIT");
+            return result;
+        }
+        catch
+        {
+            Rollback(connection);
+            throw;
+        }
+    }, cancellationToken);
 
     /// <summary>Runs one operation on the shared connection. The work is synchronous: on a local file each
     /// statement takes microseconds, less than an async hop would.</summary>
