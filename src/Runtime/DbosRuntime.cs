@@ -172,6 +172,14 @@ public sealed class DbosRuntime : IAsyncDisposable
             }
 
             Logger.LogInformation("DBOS runtime started: {Engine} system database, executor {ExecutorId}, application version {Version}.", _database.Engine, ExecutorId, ApplicationVersion);
+            if (Options.ApplicationDatabase is null && WorkflowRegistry.Global.All.FirstOrDefault(w => w.Name.StartsWith("<temp>.", StringComparison.Ordinal)) is { } transaction)
+            {
+                // Not an error: another runtime in this process may own the transactions. Calling one fails with the same advice.
+                Logger.LogWarning(
+                    "[Transaction] methods are registered (e.g. {Transaction}) but no application database is configured: calling one will fail. " +
+                    "Set AddDbos(options => options.UseApplicationDatabase<YourDbContext>()) or DbosOptions.UseApplicationDatabase(() => new YourDbContext(...)).",
+                    transaction.Name["<temp>.".Length..]);
+            }
         }
         finally
         {

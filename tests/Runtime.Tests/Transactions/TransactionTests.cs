@@ -283,7 +283,11 @@ public sealed class TransactionTests(string engine) : EngineTest(engine)
     [Test]
     public async Task Without_an_application_database_a_transaction_names_the_option_to_set()
     {
-        await LaunchAsync();
+        var logs = new CapturingLoggerProvider();
+        using var loggerFactory = LoggerFactory.Create(builder => builder.AddProvider(logs));
+        await LaunchAsync(o => o.LoggerFactory = loggerFactory);
+        Assert.That(logs.Messages, Has.Some.Contain("no application database is configured").And.Contain("UseApplicationDatabase"),
+            "the start warns, since [Transaction] methods are registered");
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => TransactionWorkflows.Order(1, 1));
         Assert.That(error!.Message, Does.Contain("UseApplicationDatabase").And.Contain("Reserve"));
     }
