@@ -13,8 +13,9 @@ public sealed partial class DbosOptions
 
     /// <summary>
     /// Where the system database is: a DBOS-style <c>postgresql://user:password@host:port/database</c> URL, an
-    /// Npgsql connection string (<c>Host=...;Database=...</c>), <c>sqlite:///path</c>, a SQLite connection string
-    /// (<c>Data Source=...</c>) or a SQLite file path. Defaults to the SQLite file <c>dbos_system.sqlite</c>.
+    /// Npgsql connection string (<c>Host=...;Database=...</c>), <c>sqlite:///relative/path</c> or <c>sqlite:////absolute/path</c>
+    /// (as in DBOS Python), a SQLite connection string (<c>Data Source=...</c>) or a SQLite file path. Defaults to the SQLite
+    /// file <c>dbos_system.sqlite</c> in the working directory.
     /// </summary>
     public string? SystemDatabaseUrl { get; set; }
 

@@ -33,7 +33,7 @@ internal static class SystemDatabaseFactory
             && (setting.Contains("host=", StringComparison.OrdinalIgnoreCase) || setting.Contains("server=", StringComparison.OrdinalIgnoreCase));
     }
 
-    private static string SqlitePath(string setting)
+    internal static string SqlitePath(string setting)
     {
         if (setting.StartsWith("sqlite:///", StringComparison.OrdinalIgnoreCase))
         {
