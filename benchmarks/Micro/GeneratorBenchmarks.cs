@@ -19,7 +19,7 @@ namespace Dbos.Benchmarks;
 [MemoryDiagnoser]
 public class GeneratorBenchmarks
 {
-    private const int Classes = 100;
+    internal const int Classes = 100;
     private const int WorkflowsPerClass = 10;
 
     private static readonly CSharpParseOptions ParseOptions = CSharpParseOptions.Default
@@ -85,12 +85,12 @@ public class GeneratorBenchmarks
         return _warmDriver;
     }
 
-    private static GeneratorDriver CreateDriver()
+    internal static GeneratorDriver CreateDriver()
         => CSharpGeneratorDriver.Create([new DbosGenerator().AsSourceGenerator()], parseOptions: ParseOptions);
 
-    private static SyntaxTree Parse(string path, string text) => CSharpSyntaxTree.ParseText(text, ParseOptions, path: path);
+    internal static SyntaxTree Parse(string path, string text) => CSharpSyntaxTree.ParseText(text, ParseOptions, path: path);
 
-    private static string ClassSource(int c, int edit)
+    internal static string ClassSource(int c, int edit)
     {
         var text = new StringBuilder();
         text.AppendLine("using System.Threading.Tasks;");
@@ -130,7 +130,7 @@ public class GeneratorBenchmarks
         return text.ToString();
     }
 
-    private static ImmutableArray<MetadataReference> References()
+    internal static ImmutableArray<MetadataReference> References()
         => ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Where(p => Path.GetFileName(p).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(p) is "mscorlib.dll" or "netstandard.dll")
