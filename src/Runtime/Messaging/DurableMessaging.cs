@@ -326,7 +326,9 @@ internal static class DurableMessaging
             return false;
         }
 
-        var wait = remaining < runtime.PollInterval ? remaining : runtime.PollInterval;
+        // ±10% jitter, so many waiters started together do not poll together.
+        var poll = runtime.PollInterval * (0.9 + (0.2 * Random.Shared.NextDouble()));
+        var wait = remaining < poll ? remaining : poll;
         using var timer = CancellationTokenSource.CreateLinkedTokenSource(runtime.StoppingToken, cancellationToken);
         var delay = Task.Delay(wait, time, timer.Token);
         var first = await Task.WhenAny(signal, delay).ConfigureAwait(false);
