@@ -90,24 +90,8 @@ internal static class ClassEmitter
     private static void WriteWorkflowDescriptor(SourceWriter writer, MethodPlan plan)
     {
         var method = plan.Method;
-        writer.WriteLine("internal static readonly global::Dbos.Internal.WorkflowDescriptor " + plan.Identifier + "_Workflow = new(");
-        writer.Indent();
-        writer.WriteLine(Literal(method.DurableName) + ",");
-        writer.WriteLine(Literal(method.Class.MetadataName) + ",");
-        writer.WriteLine(Literal(method.MaxRecoveryAttempts) + ",");
-        writer.WriteLine(method.Parameters.Count == 0
-            ? "global::System.Array.Empty<string>(),"
-            : "new string[] { " + string.Join(", ", method.Parameters.Select(p => Literal(p.MetadataName))) + " },");
-        writer.WriteLine(method.Parameters.Count == 0
-            ? "global::System.Type.EmptyTypes,"
-            : "new global::System.Type[] { " + string.Join(", ", method.Parameters.Select(p => "typeof(" + p.TypeOfType + ")")) + " },");
-        writer.WriteLine("typeof(" + method.ResultTypeOf + "),");
-        writer.WriteLine(Literal(method.SourceHash) + ",");
-
         // Recovery and queues run the body directly (no interception): resolve the instance, unbox the arguments, box the result.
-        var target = method.IsStatic ? method.Class.FullyQualifiedName : GetInstance(method.Class, "services");
-        var arguments = string.Join(", ", method.Parameters.Select((p, i) => "(" + p.Type + ")args[" + i + "]!"));
-        var call = target + "." + method.Name + "(" + arguments + ")";
+        var call = WriteDescriptorHead(writer, method, plan.Identifier + "_Workflow", Literal(method.DurableName), Literal(method.MaxRecoveryAttempts));
         // Generated code without roles stays as it was: the roles are an optional last argument.
         var close = method.RequiredRoles.Count == 0 ? ");" : ",";
         switch (method.Shape)
@@ -148,16 +132,15 @@ internal static class ClassEmitter
         writer.Unindent();
     }
 
-    /// <summary>The transaction's temporary workflow (<c>&lt;temp&gt;.Name</c>, what a call outside a workflow runs in and
-    /// recovery finishes), then the transaction descriptor, which refers to it and so comes second.</summary>
-    private static void WriteTransactionDescriptor(SourceWriter writer, MethodPlan plan)
+    /// <summary>Opens a <c>WorkflowDescriptor</c> field and writes its arguments up to the source hash; returns the direct
+    /// call of the method with the arguments unboxed from <c>args</c>, for the invoke lambda that follows.</summary>
+    private static string WriteDescriptorHead(SourceWriter writer, DurableMethodModel method, string field, string nameLiteral, string maxRecoveryAttempts)
     {
-        var method = plan.Method;
-        writer.WriteLine("internal static readonly global::Dbos.Internal.WorkflowDescriptor " + plan.Identifier + "_TemporaryWorkflow = new(");
+        writer.WriteLine("internal static readonly global::Dbos.Internal.WorkflowDescriptor " + field + " = new(");
         writer.Indent();
-        writer.WriteLine(Literal("<temp>." + method.DurableName) + ",");
+        writer.WriteLine(nameLiteral + ",");
         writer.WriteLine(Literal(method.Class.MetadataName) + ",");
-        writer.WriteLine("100,");
+        writer.WriteLine(maxRecoveryAttempts + ",");
         writer.WriteLine(method.Parameters.Count == 0
             ? "global::System.Array.Empty<string>(),"
             : "new string[] { " + string.Join(", ", method.Parameters.Select(p => Literal(p.MetadataName))) + " },");
@@ -167,10 +150,18 @@ internal static class ClassEmitter
         writer.WriteLine("typeof(" + method.ResultTypeOf + "),");
         writer.WriteLine(Literal(method.SourceHash) + ",");
 
-        // Recovery runs the transaction again inside the recovered temporary workflow, where its recorded outcome is found.
         var target = method.IsStatic ? method.Class.FullyQualifiedName : GetInstance(method.Class, "services");
         var arguments = string.Join(", ", method.Parameters.Select((p, i) => "(" + p.Type + ")args[" + i + "]!"));
-        var call = target + "." + method.Name + "(" + arguments + ")";
+        return target + "." + method.Name + "(" + arguments + ")";
+    }
+
+    /// <summary>The transaction's temporary workflow (<c>&lt;temp&gt;.Name</c>, what a call outside a workflow runs in and
+    /// recovery finishes), then the transaction descriptor, which refers to it and so comes second.</summary>
+    private static void WriteTransactionDescriptor(SourceWriter writer, MethodPlan plan)
+    {
+        var method = plan.Method;
+        // Recovery runs the transaction again inside the recovered temporary workflow, where its recorded outcome is found.
+        var call = WriteDescriptorHead(writer, method, plan.Identifier + "_TemporaryWorkflow", Literal("<temp>." + method.DurableName), "100");
         // The transaction descriptor is declared after this one; the lambda reads it only when recovery runs.
         var descriptor = plan.Identifier + "_Transaction!";
         var result = "<" + method.ResultType + ">";
