@@ -2,6 +2,7 @@ using System;
 using System.Globalization;
 using System.Linq;
 using System.Threading.Tasks;
+using Dbos.Tests.Context;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -153,7 +154,7 @@ public sealed class TransactionTests(string engine) : EngineTest(engine)
 
         Assert.That(results.OrderBy(r => r), Is.EqualTo(new long[] { 1, 2 }));
         Assert.That(Convert.ToInt64((await AppQueryAsync("SELECT \"Value\" FROM \"Counters\" WHERE \"Name\" = 'hits'"))[0][0], CultureInfo.InvariantCulture), Is.EqualTo(2));
-        Assert.That(logs.Messages, Has.Some.Contains("Transaction Increment").And.Contains("retrying"), "one of them was retried");
+        Assert.That(logs.Entries.Select(e => e.Message), Has.Some.Contains("Transaction Increment").And.Contains("retrying"), "one of them was retried");
         if (IsPostgres)
         {
             Assert.That(Probe.Count("increment"), Is.GreaterThanOrEqualTo(3), "the loser ran again after a serialization failure");
@@ -286,7 +287,7 @@ public sealed class TransactionTests(string engine) : EngineTest(engine)
         var logs = new CapturingLoggerProvider();
         using var loggerFactory = LoggerFactory.Create(builder => builder.AddProvider(logs));
         await LaunchAsync(o => o.LoggerFactory = loggerFactory);
-        Assert.That(logs.Messages, Has.Some.Contain("no application database is configured").And.Contain("UseApplicationDatabase"),
+        Assert.That(logs.Entries.Select(e => e.Message), Has.Some.Contain("no application database is configured").And.Contain("UseApplicationDatabase"),
             "the start warns, since [Transaction] methods are registered");
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => TransactionWorkflows.Order(1, 1));
         Assert.That(error!.Message, Does.Contain("UseApplicationDatabase").And.Contain("Reserve"));
