@@ -30,6 +30,7 @@ public sealed class DbosRuntime : IAsyncDisposable
     private readonly IServiceProvider _services;
     private readonly SemaphoreSlim _startGate = new(1, 1);
     private ISystemDatabase? _database;
+    private SuperJsonSerializer? _superJson; // reads DBOS TypeScript's default serialization with our JSON options
     private int _state; // 0 created, 1 started, 2 stopping, 3 stopped
 
     /// <summary>Creates a runtime; <see cref="StartAsync"/> connects, migrates and recovers.</summary>
@@ -372,8 +373,6 @@ public sealed class DbosRuntime : IAsyncDisposable
 
         throw StoredFormats.NotReadable(serialization, Serializer.Name);
     }
-
-    private SuperJsonSerializer? _superJson;
 
     internal ActiveWorkflow? TryBeginExecution(string workflowId)
     {
