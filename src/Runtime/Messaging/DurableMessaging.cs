@@ -386,29 +386,9 @@ internal static class DurableMessaging
         }
         catch (Exception e) when (e is DbosSerializationException or InvalidCastException)
         {
+            // The inner message names the serialization found and what the value holds.
             throw new DbosSerializationException(
-                $"{what} is {Describe(text)} and cannot be read as {typeof(T).FullName}{(leftUnconsumed ? "; it was left unconsumed, receive it with the right type" : string.Empty)}. {e.Message}", e);
-        }
-    }
-
-    private static string Describe(string json)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(json);
-            return document.RootElement.ValueKind switch
-            {
-                JsonValueKind.Object => "a JSON object",
-                JsonValueKind.Array => "a JSON array",
-                JsonValueKind.String => "a JSON string",
-                JsonValueKind.Number => "a JSON number",
-                JsonValueKind.True or JsonValueKind.False => "a JSON boolean",
-                _ => "JSON null",
-            };
-        }
-        catch (JsonException)
-        {
-            return "not JSON";
+                $"{what} cannot be read as {typeof(T).FullName}{(leftUnconsumed ? "; it was left unconsumed, receive it with the right type" : string.Empty)}. {e.Message}", e);
         }
     }
 
