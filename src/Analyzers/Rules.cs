@@ -89,7 +89,7 @@ internal static class Rules
         "Durable method used as a delegate",
         "[{0}] method '{1}' is used as a delegate, and calls through a delegate are not durable (only direct calls are routed through DBOS); call it in a lambda instead: '{2}'",
         Usage,
-        DiagnosticSeverity.Warning,
+        DiagnosticSeverity.Error,
         "The Dbos generator intercepts each direct call of a [Workflow], [Step] or [Transaction] method. A method group turned into a delegate is called without interception, so the call is not checkpointed and a workflow is not started durably.");
 
     public static readonly DiagnosticDescriptor MethodCannotBeDurable = Create(

@@ -29,7 +29,8 @@ public class PackagingTests
             var page = Path.Combine(root, "docs", "analyzers", descriptor.Id + ".md");
             Assert.That(File.Exists(page), Is.True, page);
             Assert.That(File.ReadAllText(page), Does.StartWith("# " + descriptor.Id + ": " + descriptor.Title));
-            Assert.That(index, Does.Contain("[" + descriptor.Id + "](" + descriptor.Id + ".md)"));
+            Assert.That(File.ReadAllText(page), Does.Contain("**Severity:** " + descriptor.DefaultSeverity), page);
+            Assert.That(index, Does.Contain("| [" + descriptor.Id + "](" + descriptor.Id + ".md) | " + descriptor.DefaultSeverity + " |"));
             Assert.That(descriptor.HelpLinkUri, Is.EqualTo(Rules.HelpLinkBase + descriptor.Id + ".md"));
             Assert.That(
                 unshipped.Any(l => l.StartsWith(descriptor.Id + " | " + descriptor.Category + " | " + descriptor.DefaultSeverity + " |", StringComparison.Ordinal)),
