@@ -160,6 +160,24 @@ public class SignatureTests
             AsyncVoid(2, "Transaction", "Save", "transaction"),
         });
 
+    [Test]
+    public Task The_fix_returns_Task() => CodeFixVerifier<SignatureAnalyzer, Dbos.Analyzers.CodeFixes.AsyncVoidCodeFix>.VerifyAsync(
+        Usings + """
+        public partial class Alarms
+        {
+            [Workflow]
+            public async {|#0:void|} Ring(int times) => await Task.Yield();
+        }
+        """,
+        Usings + """
+        public partial class Alarms
+        {
+            [Workflow]
+            public async Task Ring(int times) => await Task.Yield();
+        }
+        """,
+        expected: new[] { AsyncVoid(0, "Workflow", "Ring", "workflow") });
+
     private static DiagnosticResult AsyncVoid(int location, string kind, string method, string what)
         => new DiagnosticResult(Rules.AsyncVoidDurableMethod).WithLocation(location).WithArguments(kind, method, what);
 
