@@ -268,6 +268,7 @@ internal sealed partial class PostgresSystemDatabase : ISystemDatabase
         var clock = _options.TimeProvider;
         var started = clock.GetTimestamp();
         var delay = FirstConnectRetryDelay;
+        Exception? lastFailure = null;
         while (true)
         {
             try
@@ -288,10 +289,16 @@ internal sealed partial class PostgresSystemDatabase : ISystemDatabase
             }
             catch (Exception e) when (IsConnectFailure(e, cancellationToken))
             {
+                // Running out of time on the last attempt says less than the refusal before it.
+                if (e is not (OperationCanceledException or TimeoutException) || lastFailure is null)
+                {
+                    lastFailure = e;
+                }
+
                 var remaining = _options.ConnectTimeout - clock.GetElapsedTime(started);
                 if (!IsNotReachableYet(e) || remaining <= TimeSpan.Zero)
                 {
-                    throw ConnectFailure(e);
+                    throw ConnectFailure(lastFailure);
                 }
 
                 var wait = delay < remaining ? delay : remaining;
