@@ -42,7 +42,8 @@ public sealed partial class DbosOptions
     /// <summary>Whether start-up resumes this executor's PENDING workflows.</summary>
     public bool RecoverPendingWorkflows { get; set; } = true;
 
-    /// <summary>How long to try reaching the system database at start before failing.</summary>
+    /// <summary>How long to try reaching the system database at start before failing: a PostgreSQL server that is not up yet
+    /// (refusing connections, or still starting) is retried with backoff until then, with a logged warning per wait.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>How long shutdown waits for running workflows to reach a checkpoint; the rest are left to recovery.</summary>
