@@ -20,7 +20,7 @@ namespace Dbos;
 /// <c>await using var dbos = await DbosRuntime.LaunchAsync(options);</c>. Several runtimes may live in one process;
 /// calls outside workflows use the most recently launched one unless <see cref="Use"/> says otherwise.
 /// </summary>
-public sealed class DbosRuntime : IAsyncDisposable
+public sealed partial class DbosRuntime : IAsyncDisposable
 {
     private static readonly object LaunchedGate = new();
     private static readonly List<DbosRuntime> Launched = new();
@@ -51,6 +51,7 @@ public sealed class DbosRuntime : IAsyncDisposable
             : Options.ExecutorId;
         var version = string.IsNullOrWhiteSpace(Options.ApplicationVersion) ? Environment.GetEnvironmentVariable("DBOS__APPVERSION") : Options.ApplicationVersion;
         ApplicationVersion = string.IsNullOrWhiteSpace(version) ? string.Empty : version;
+        Options.Retention?.Validate();
     }
 
     /// <summary>Creates and starts a runtime: connects to the system database, migrates it, registers the
@@ -188,6 +189,8 @@ public sealed class DbosRuntime : IAsyncDisposable
             {
                 Launched.Add(this);
             }
+
+            StartSupervision();
 
             Logger.LogInformation("DBOS runtime started: {Engine} system database, executor {ExecutorId}, application version {Version}.", _database.Engine, ExecutorId, ApplicationVersion);
             if (Options.ApplicationDatabase is null && WorkflowRegistry.Global.All.FirstOrDefault(w => w.Name.StartsWith("<temp>.", StringComparison.Ordinal)) is { } transaction)
@@ -388,29 +391,8 @@ public sealed class DbosRuntime : IAsyncDisposable
     }
 
     /// <summary>The workflow's status, or null when no workflow has this ID.</summary>
-    public async Task<WorkflowStatus?> GetWorkflowStatusAsync(string workflowId, CancellationToken cancellationToken = default)
-    {
-        var row = await DbRetry.RunAsync(this, "get workflow status", token => Database.GetWorkflowStatusAsync(workflowId, false, token)).ConfigureAwait(false);
-        return row is null ? null : ToStatus(row);
-    }
-
-    internal static WorkflowStatus ToStatus(WorkflowStatusRow row) => new(
-        row.WorkflowId,
-        row.Status,
-        row.Name,
-        row.ClassName,
-        row.ExecutorId,
-        row.ApplicationVersion,
-        row.ApplicationName,
-        DateTimeOffset.FromUnixTimeMilliseconds(row.CreatedAt),
-        DateTimeOffset.FromUnixTimeMilliseconds(row.UpdatedAt),
-        row.CompletedAt is { } completed ? DateTimeOffset.FromUnixTimeMilliseconds(completed) : null,
-        row.RecoveryAttempts,
-        row.QueueName,
-        row.ParentWorkflowId,
-        row.AuthenticatedUser,
-        row.AssumedRole,
-        row.Serialization);
+    public Task<WorkflowStatus?> GetWorkflowStatusAsync(string workflowId, CancellationToken cancellationToken = default)
+        => DbRetry.RunAsync(this, "get workflow status", token => Management.GetWorkflowStatusAsync(workflowId, cancellationToken.CanBeCanceled ? cancellationToken : token));
 
     /// <summary>Waits for a workflow's outcome: from memory when it runs in this process, else by reading the
     /// system database until it is final.</summary>
@@ -420,7 +402,7 @@ public sealed class DbosRuntime : IAsyncDisposable
         while (true)
         {
             if (!fromDatabaseOnly && _active.TryGetValue(workflowId, out var active)
-                && await active.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false) is { Abandoned: false } outcome)
+                && await WaitForExecutionAsync(workflowId, active, cancellationToken).ConfigureAwait(false) is { Abandoned: false } outcome)
             {
                 if (outcome.Error is not null)
                 {

@@ -8,7 +8,7 @@ namespace Dbos.Internal;
 
 /// <summary>One execution of a workflow in this process: its identity, its ownership token and the counter
 /// that gives each durable operation its function id.</summary>
-internal sealed class WorkflowContext
+internal sealed partial class WorkflowContext
 {
     private readonly IReadOnlyDictionary<int, OperationRecord> _recorded;
     private int _lastFunctionId = -1;
@@ -92,6 +92,9 @@ internal sealed record DbosAmbient
     public string? StepName { get; init; }
 
     public WorkflowIdAssignment? NextWorkflowId { get; init; }
+
+    /// <summary>A <see cref="SetWorkflowTimeout"/> scope's timeout (its value null: no timeout), for the workflows started in it.</summary>
+    public WorkflowTimeoutSetting? WorkflowTimeout { get; init; }
 
     public StartRequest? StartRequest { get; init; }
 

@@ -1,5 +1,6 @@
 using System;
 using System.ComponentModel;
+using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -85,6 +86,25 @@ public static class DbosGenerated
 
     public static void RunStep(StepDescriptor step, Action body)
         => StepExecutor.RunSync<object?>(step, () => { body(); return null; });
+
+    // Steps with a CancellationToken parameter: inside a workflow the body gets a token that also fires when the workflow is
+    // cancelled or times out; elsewhere the caller's.
+
+    public static Task<TResult> RunStepAsync<TResult>(StepDescriptor step, CancellationToken cancellationToken, Func<CancellationToken, Task<TResult>> body)
+        => StepExecutor.RunAsync(step, cancellationToken, body);
+
+    public static Task RunStepAsync(StepDescriptor step, CancellationToken cancellationToken, Func<CancellationToken, Task> body)
+        => StepExecutor.RunAsync<object?>(step, cancellationToken, async token =>
+        {
+            await body(token).ConfigureAwait(false);
+            return null;
+        });
+
+    public static TResult RunStep<TResult>(StepDescriptor step, CancellationToken cancellationToken, Func<CancellationToken, TResult> body)
+        => StepExecutor.RunSync(step, cancellationToken, body);
+
+    public static void RunStep(StepDescriptor step, CancellationToken cancellationToken, Action<CancellationToken> body)
+        => StepExecutor.RunSync<object?>(step, cancellationToken, token => { body(token); return null; });
 
     // Transactions: inside a workflow a database transaction recorded with its effects; outside one, a temporary workflow.
 

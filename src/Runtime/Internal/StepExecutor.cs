@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Threading;
 using System.Threading.Tasks;
 using Dbos.Authorization;
 using Dbos.SystemDatabase;
@@ -51,8 +52,46 @@ internal static class StepExecutor
         return SyncOverAsync.Run(() => RunAsync(step, () => Task.FromResult(body())));
     }
 
+    /// <summary>A step with a <see cref="CancellationToken"/> parameter: inside a workflow the body gets a token that fires when the
+    /// workflow is cancelled or times out (linked with the caller's token, if it passed one); elsewhere the caller's token.</summary>
+    public static Task<T> RunAsync<T>(StepDescriptor step, CancellationToken callerToken, Func<CancellationToken, Task<T>> body)
+    {
+        var ambient = DbosAmbient.Current;
+        if (ambient?.Workflow is not { } workflow || ambient.InStep)
+        {
+            return RunAsync(step, () => body(callerToken));
+        }
+
+        return RunAsync(step, () => WithWorkflowTokenAsync(workflow, callerToken, body));
+    }
+
+    /// <inheritdoc cref="RunAsync{T}(StepDescriptor, CancellationToken, Func{CancellationToken, Task{T}})"/>
+    public static T RunSync<T>(StepDescriptor step, CancellationToken callerToken, Func<CancellationToken, T> body)
+    {
+        var ambient = DbosAmbient.Current;
+        if (ambient?.Workflow is not { } workflow || ambient.InStep)
+        {
+            return RunSync(step, () => body(callerToken));
+        }
+
+        return SyncOverAsync.Run(() => RunAsync(step, () => WithWorkflowTokenAsync(workflow, callerToken, token => Task.FromResult(body(token)))));
+    }
+
+    private static async Task<T> WithWorkflowTokenAsync<T>(WorkflowContext workflow, CancellationToken callerToken, Func<CancellationToken, Task<T>> body)
+    {
+        using var watch = workflow.Watch(); // the step may wait long: a cancel by another process must reach it too
+        if (!callerToken.CanBeCanceled)
+        {
+            return await body(workflow.StopToken).ConfigureAwait(false);
+        }
+
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(callerToken, workflow.StopToken);
+        return await body(linked.Token).ConfigureAwait(false);
+    }
+
     private static async Task<T> RunCheckpointedAsync<T>(DbosAmbient ambient, WorkflowContext workflow, StepDescriptor step, int functionId, Func<Task<T>> body)
     {
+        workflow.ThrowIfStopped(); // cancelled or timed out: the next step does not run
         var runtime = workflow.Runtime;
         if (workflow.GetRecorded(functionId, step.Name) is { } recorded)
         {
@@ -155,7 +194,7 @@ internal static class StepExecutor
             {
                 return await InvokeAsync(body).ConfigureAwait(false);
             }
-            catch (Exception e) when (!runtime.IsStopping)
+            catch (Exception e) when (!runtime.IsStopping && !workflow.IsStopped)
             {
                 errors.Add(e);
                 if (attempt + 1 >= step.MaxAttempts)
@@ -166,7 +205,15 @@ internal static class StepExecutor
                 var seconds = Math.Min(step.IntervalSeconds * Math.Pow(step.BackoffRate, attempt), MaxRetryIntervalSeconds);
                 runtime.Logger.LogWarning(e, "Step {StepName} of workflow {WorkflowId} failed (attempt {Attempt} of {MaxAttempts}); retrying in {Seconds} s.",
                     step.Name, workflow.WorkflowId, attempt + 1, step.MaxAttempts, seconds);
-                await Task.Delay(TimeSpan.FromSeconds(Math.Max(0, seconds)), runtime.Options.TimeProvider, runtime.StoppingToken).ConfigureAwait(false);
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(runtime.StoppingToken, workflow.StopToken);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(Math.Max(0, seconds)), runtime.Options.TimeProvider, wait.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (workflow.IsStopped && !runtime.IsStopping)
+                {
+                    throw workflow.StoppedError(); // no more attempts for a cancelled workflow
+                }
             }
         }
     }

@@ -72,7 +72,7 @@ internal static class WorkflowExecutor
 
         try
         {
-            return await ExecuteAsync(start.Runtime, workflow, start.WorkflowId, start.OwnerXid, body, NothingRecorded, start.Active, start.Environment).ConfigureAwait(false);
+            return await ExecuteAsync(start.Runtime, workflow, start.WorkflowId, start.OwnerXid, body, NothingRecorded, start.Active, start.Environment, start.Deadline).ConfigureAwait(false);
         }
         catch (DbosException e) when (WorkflowFence.IsRefusal(e) && !start.Runtime.IsStopping)
         {
@@ -87,13 +87,13 @@ internal static class WorkflowExecutor
         var start = await PrepareAsync(workflow, arguments, runtime).ConfigureAwait(false);
         if (start.Active is { } active)
         {
-            RunInBackground(start.Runtime, workflow, start.WorkflowId, () => ExecuteAsync(start.Runtime, workflow, start.WorkflowId, start.OwnerXid, body, NothingRecorded, active, start.Environment));
+            RunInBackground(start.Runtime, workflow, start.WorkflowId, () => ExecuteAsync(start.Runtime, workflow, start.WorkflowId, start.OwnerXid, body, NothingRecorded, active, start.Environment, start.Deadline));
         }
 
         return new WorkflowHandle<T>(start.Runtime, start.WorkflowId);
     }
 
-    private readonly record struct PreparedStart(DbosRuntime Runtime, string WorkflowId, string OwnerXid, DbosRuntime.ActiveWorkflow? Active, WorkflowEnvironment Environment);
+    private readonly record struct PreparedStart(DbosRuntime Runtime, string WorkflowId, string OwnerXid, DbosRuntime.ActiveWorkflow? Active, WorkflowEnvironment Environment, WorkflowDeadline Deadline);
 
     /// <summary>Chooses the ID, records the status row (or finds the existing one) and, for a child, the parent's
     /// checkpoint. <see cref="PreparedStart.Active"/> is set when this caller owns the execution.</summary>
@@ -102,6 +102,7 @@ internal static class WorkflowExecutor
         var ambient = DbosAmbient.Current;
         var parent = ambient is { InStep: false } ? ambient.Workflow : null;
         var runtime = explicitRuntime ?? parent?.Runtime ?? DbosRuntime.Resolve(null);
+        parent?.ThrowIfStopped(); // a cancelled parent starts no more children
         if (parent is null)
         {
             // Children of running workflows may still start during the shutdown grace period.
@@ -130,6 +131,7 @@ internal static class WorkflowExecutor
         using var environment = WorkflowEnvironment.ForStart(runtime, workflow, workflowId, authentication, ambient?.Request);
         var ownerXid = runtime.NewOwnerToken();
         var now = runtime.Options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+        var (timeoutMs, deadlineMs) = WorkflowTimeouts.ForStart(ambient, parent, now);
         var row = new WorkflowStatusInsert(
             workflowId,
             WorkflowStatuses.Pending,
@@ -144,6 +146,8 @@ internal static class WorkflowExecutor
             ownerXid,
             now,
             ParentWorkflowId: parent?.WorkflowId,
+            TimeoutMs: timeoutMs,
+            DeadlineEpochMs: deadlineMs,
             AuthenticatedUser: authentication?.User,
             AssumedRole: authentication?.AssumedRole,
             AuthenticatedRoles: authentication?.RolesJson,
@@ -169,7 +173,7 @@ internal static class WorkflowExecutor
             environment.MarkExecuting();
         }
 
-        return new PreparedStart(runtime, workflowId, ownerXid, active, environment);
+        return new PreparedStart(runtime, workflowId, ownerXid, active, environment, new WorkflowDeadline(timeoutMs, inserted.DeadlineEpochMs));
     }
 
     private static string SerializeInputs(DbosRuntime runtime, WorkflowDescriptor workflow, object?[] arguments)
@@ -192,6 +196,12 @@ internal static class WorkflowExecutor
     public static async Task<bool> ResumeClaimedAsync(DbosRuntime runtime, WorkflowDescriptor workflow, ClaimedWorkflow claimed, string ownerXid, DbosRuntime.ActiveWorkflow active)
     {
         var row = claimed.Row;
+        if (await runtime.CancelIfPastDeadlineAsync(row.WorkflowId, row.DeadlineEpochMs).ConfigureAwait(false))
+        {
+            runtime.ReleaseExecution(row.WorkflowId, active); // timed out while no process ran it: cancelled, not resumed
+            return false;
+        }
+
         if (row.RecoveryAttempts > workflow.MaxRecoveryAttempts + 1)
         {
             runtime.ReleaseExecution(row.WorkflowId, active);
@@ -221,7 +231,7 @@ internal static class WorkflowExecutor
         Func<Task<object?>> body = environment.Denied is { } denied
             ? () => Task.FromException<object?>(denied)
             : () => workflow.Invoke(runtime.Services, arguments);
-        RunInBackground(runtime, workflow, row.WorkflowId, () => ExecuteAsync(runtime, workflow, row.WorkflowId, ownerXid, body, recorded, active, environment));
+        RunInBackground(runtime, workflow, row.WorkflowId, () => ExecuteAsync(runtime, workflow, row.WorkflowId, ownerXid, body, recorded, active, environment, new WorkflowDeadline(row.TimeoutMs, row.DeadlineEpochMs)));
         return true;
     }
 
@@ -260,9 +270,11 @@ internal static class WorkflowExecutor
         Func<Task<T>> body,
         IReadOnlyDictionary<int, OperationRecord> recorded,
         DbosRuntime.ActiveWorkflow active,
-        WorkflowEnvironment environment)
+        WorkflowEnvironment environment,
+        WorkflowDeadline deadline)
     {
-        var context = new WorkflowContext(runtime, workflowId, workflow, ownerXid, recorded);
+        var context = new WorkflowContext(runtime, workflowId, workflow, ownerXid, recorded) { TimeoutMs = deadline.TimeoutMs, DeadlineEpochMs = deadline.EpochMs };
+        using var supervision = runtime.Supervise(context); // cancel, resume and timeout reach the execution through it
         if (environment.Activity is { } span)
         {
             // The body's spans are children of the workflow's, also when it runs in the background.

@@ -45,6 +45,7 @@ internal static class DurableMessaging
         OperationRecord? operation = null;
         if (workflow is not null)
         {
+            workflow.ThrowIfStopped();
             var functionId = workflow.NextFunctionId();
             if (workflow.GetRecorded(functionId, SendName) is not null)
             {
@@ -72,6 +73,7 @@ internal static class DurableMessaging
     {
         ValidateOptional(topic, "A topic", nameof(topic));
         var workflow = RequireWorkflowBody("Recv", "receives the messages sent to the workflow it runs in");
+        workflow.ThrowIfStopped();
         var runtime = workflow.Runtime;
         var functionId = workflow.NextFunctionId();
         var timeoutFunctionId = workflow.NextFunctionId();
@@ -86,6 +88,7 @@ internal static class DurableMessaging
         // else before waiting, so a recovered receive waits only the remainder.
         var (deadline, unrecordedTimeout) = PlanDeadline(workflow, timeoutFunctionId, timeout ?? DefaultTimeout, isTimeout: true);
         var startedAt = Now(runtime);
+        using var watch = workflow.Watch(); // a cancel by another process ends the wait too
         using var registration = runtime.Messages.Register(workflow.WorkflowId + "::" + storedTopic);
         while (true)
         {
@@ -120,7 +123,7 @@ internal static class DurableMessaging
                 unrecordedTimeout = null;
             }
 
-            if (!await WaitAsync(runtime, signal, deadline, cancellationToken).ConfigureAwait(false))
+            if (!await WaitAsync(runtime, workflow, signal, deadline, cancellationToken).ConfigureAwait(false))
             {
                 var timedOut = new OperationRecord(functionId, RecvName, "null", null, PortableJsonSerializer.FormatName, null, startedAt, Now(runtime));
                 var existing = await DbRetry.RunAsync(runtime, "record receive timeout",
@@ -148,6 +151,7 @@ internal static class DurableMessaging
         }
         else
         {
+            workflow.ThrowIfStopped();
             functionId = workflow.NextFunctionId();
             if (workflow.GetRecorded(functionId, SetEventName) is not null)
             {
@@ -175,6 +179,7 @@ internal static class DurableMessaging
         DateTimeOffset deadline;
         if (workflow is not null)
         {
+            workflow.ThrowIfStopped();
             functionId = workflow.NextFunctionId();
             var timeoutFunctionId = workflow.NextFunctionId();
             if (workflow.GetRecorded(functionId, GetEventName) is { } recorded)
@@ -190,6 +195,7 @@ internal static class DurableMessaging
         }
 
         var startedAt = Now(runtime);
+        using var watch = workflow?.Watch();
         using var registration = runtime.Events.Register(workflowId + "::" + key);
         while (true)
         {
@@ -197,7 +203,7 @@ internal static class DurableMessaging
             var stored = await DbRetry.RunAsync(runtime, "get event",
                 token => runtime.Database.GetEventAsync(workflowId, key, Link(token, cancellationToken))).ConfigureAwait(false);
             var found = stored is not null;
-            if (found || !await WaitAsync(runtime, signal, deadline, cancellationToken).ConfigureAwait(false))
+            if (found || !await WaitAsync(runtime, workflow, signal, deadline, cancellationToken).ConfigureAwait(false))
             {
                 var what = $"Event '{key}' of workflow {workflowId}";
                 var value = stored is null ? default : Decode<T>(runtime, stored.Value, stored.Serialization, what);
@@ -235,12 +241,21 @@ internal static class DurableMessaging
             return; // as in DBOS: no wait and no function id
         }
 
+        workflow.ThrowIfStopped();
         var deadline = await DurableDeadlineAsync(workflow, workflow.NextFunctionId(), duration, isTimeout: false).ConfigureAwait(false);
         // A timer may fire a little before its due time: wait again until the recorded deadline has passed.
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(runtime.StoppingToken, cancellationToken);
-        for (var remaining = deadline - runtime.Options.TimeProvider.GetUtcNow(); remaining > TimeSpan.Zero; remaining = deadline - runtime.Options.TimeProvider.GetUtcNow())
+        using var watch = workflow.Watch();
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(runtime.StoppingToken, cancellationToken, workflow.StopToken);
+        try
         {
-            await Task.Delay(remaining, runtime.Options.TimeProvider, linked.Token).ConfigureAwait(false);
+            for (var remaining = deadline - runtime.Options.TimeProvider.GetUtcNow(); remaining > TimeSpan.Zero; remaining = deadline - runtime.Options.TimeProvider.GetUtcNow())
+            {
+                await Task.Delay(remaining, runtime.Options.TimeProvider, linked.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (workflow.IsStopped && !cancellationToken.IsCancellationRequested && !runtime.IsStopping)
+        {
+            throw workflow.StoppedError(); // cancelled (or timed out, resumed, taken over) while it slept
         }
     }
 
@@ -265,11 +280,18 @@ internal static class DurableMessaging
             return (T)runtime.SerializerFor(recorded.Serialization).Deserialize(recorded.Output ?? "null", resultType)!;
         }
 
+        workflow.ThrowIfStopped();
         var startedAt = Now(runtime);
         T result;
+        using var watch = workflow.Watch();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, workflow.StopToken);
         try
         {
-            result = await runtime.AwaitWorkflowResultAsync<T>(workflowId, resultType, cancellationToken).ConfigureAwait(false);
+            result = await runtime.AwaitWorkflowResultAsync<T>(workflowId, resultType, stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (workflow.IsStopped && !cancellationToken.IsCancellationRequested)
+        {
+            throw workflow.StoppedError(); // the waiting workflow was cancelled: it records nothing more
         }
         catch (Exception e) when (e is not OperationCanceledException && !workflow.Runtime.IsStopping)
         {
@@ -331,8 +353,9 @@ internal static class DurableMessaging
     }
 
     /// <summary>Waits for the signal, the deadline or the fallback poll interval. False when the deadline has passed.</summary>
-    private static async Task<bool> WaitAsync(DbosRuntime runtime, Task signal, DateTimeOffset deadline, CancellationToken cancellationToken)
+    private static async Task<bool> WaitAsync(DbosRuntime runtime, WorkflowContext? workflow, Task signal, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
+        workflow?.ThrowIfStopped();
         var time = runtime.Options.TimeProvider;
         var remaining = deadline - time.GetUtcNow();
         if (remaining <= TimeSpan.Zero)
@@ -343,7 +366,7 @@ internal static class DurableMessaging
         // ±10% jitter, so many waiters started together do not poll together.
         var poll = runtime.PollInterval * (0.9 + (0.2 * Random.Shared.NextDouble()));
         var wait = remaining < poll ? remaining : poll;
-        using var timer = CancellationTokenSource.CreateLinkedTokenSource(runtime.StoppingToken, cancellationToken);
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(runtime.StoppingToken, cancellationToken, workflow?.StopToken ?? CancellationToken.None);
         var delay = Task.Delay(wait, time, timer.Token);
         var first = await Task.WhenAny(signal, delay).ConfigureAwait(false);
         if (first == signal)
@@ -354,6 +377,7 @@ internal static class DurableMessaging
         {
             cancellationToken.ThrowIfCancellationRequested();
             runtime.StoppingToken.ThrowIfCancellationRequested();
+            workflow?.ThrowIfStopped(); // cancelled, timed out, resumed elsewhere or taken over: the wait ends now
         }
 
         return true;

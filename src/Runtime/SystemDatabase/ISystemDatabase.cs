@@ -10,7 +10,7 @@ namespace Dbos.SystemDatabase;
 /// per engine (PostgreSQL, SQLite); the executor never sees SQL. Every method is one round trip and, when it
 /// writes, one commit. Times are epoch milliseconds.
 /// </summary>
-internal interface ISystemDatabase : IAsyncDisposable
+internal partial interface ISystemDatabase : IAsyncDisposable
 {
     /// <summary>"postgres" or "sqlite".</summary>
     string Engine { get; }

@@ -86,6 +86,7 @@ internal static class TransactionExecutor
 
     private static async Task<T> RunRecordedAsync<T>(DbosAmbient ambient, WorkflowContext workflow, TransactionDescriptor transaction, int functionId, Func<Task<T>> body)
     {
+        workflow.ThrowIfStopped(); // cancelled or timed out: the next transaction does not run
         var runtime = workflow.Runtime;
         if (workflow.GetRecorded(functionId, transaction.Name) is { } recorded)
         {

@@ -48,8 +48,8 @@ public sealed class WorkflowHandle<TResult> : WorkflowHandle
     public TResult GetResult() => Internal.SyncOverAsync.Run(() => GetResultAsync());
 }
 
-/// <summary>A workflow's status as stored in <c>workflow_status</c>.</summary>
-public sealed record WorkflowStatus(
+/// <summary>A workflow's status as stored in <c>workflow_status</c> (more columns in <c>Management/WorkflowStatus.Details.cs</c>).</summary>
+public sealed partial record WorkflowStatus(
     string WorkflowId,
     string Status,
     string? Name,

@@ -14,7 +14,7 @@ namespace Dbos.SystemDatabase.Sqlite;
 /// are serialized by SQLite's locks (busy timeout 30 s). <c>synchronous=NORMAL</c>: a commit survives a process
 /// crash (the WAL is in the OS page cache), not a power cut.
 /// </summary>
-internal sealed class SqliteSystemDatabase : ISystemDatabase
+internal sealed partial class SqliteSystemDatabase : ISystemDatabase
 {
     private readonly string _path;
     private readonly DbosOptions _options;
