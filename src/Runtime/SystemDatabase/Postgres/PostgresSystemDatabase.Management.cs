@@ -304,21 +304,21 @@ internal sealed partial class PostgresSystemDatabase
         ), ids AS (
             SELECT COALESCE(array_agg(workflow_uuid), ARRAY[]::text[]) AS v FROM victims
         ), wi AS (
-            DELETE FROM {schema}.workflow_input WHERE workflow_uuid = ANY((SELECT v FROM ids))
+            DELETE FROM {schema}.workflow_input WHERE workflow_uuid = ANY((SELECT v FROM ids)::text[])
         ), wo AS (
-            DELETE FROM {schema}.workflow_output WHERE workflow_uuid = ANY((SELECT v FROM ids))
+            DELETE FROM {schema}.workflow_output WHERE workflow_uuid = ANY((SELECT v FROM ids)::text[])
         ), oo AS (
-            DELETE FROM {schema}.operation_outputs WHERE workflow_uuid = ANY((SELECT v FROM ids))
+            DELETE FROM {schema}.operation_outputs WHERE workflow_uuid = ANY((SELECT v FROM ids)::text[])
         ), n AS (
-            DELETE FROM {schema}.notifications WHERE destination_uuid = ANY((SELECT v FROM ids))
+            DELETE FROM {schema}.notifications WHERE destination_uuid = ANY((SELECT v FROM ids)::text[])
         ), ev AS (
-            DELETE FROM {schema}.workflow_events WHERE workflow_uuid = ANY((SELECT v FROM ids))
+            DELETE FROM {schema}.workflow_events WHERE workflow_uuid = ANY((SELECT v FROM ids)::text[])
         ), h AS (
-            DELETE FROM {schema}.workflow_events_history WHERE workflow_uuid = ANY((SELECT v FROM ids))
+            DELETE FROM {schema}.workflow_events_history WHERE workflow_uuid = ANY((SELECT v FROM ids)::text[])
         ), st AS (
-            DELETE FROM {schema}.streams WHERE workflow_uuid = ANY((SELECT v FROM ids))
+            DELETE FROM {schema}.streams WHERE workflow_uuid = ANY((SELECT v FROM ids)::text[])
         ), ws AS (
-            DELETE FROM {schema}.workflow_status WHERE workflow_uuid = ANY((SELECT v FROM ids)) RETURNING 1
+            DELETE FROM {schema}.workflow_status WHERE workflow_uuid = ANY((SELECT v FROM ids)::text[]) RETURNING 1
         )
         SELECT count(*) FROM ws
         """;
