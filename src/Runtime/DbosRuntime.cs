@@ -32,6 +32,7 @@ public sealed class DbosRuntime : IAsyncDisposable
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ISystemDatabase? _database;
     private Task _startupRecovery = Task.CompletedTask;
+    private Queues.QueueDispatcher? _dispatcher;
     private SuperJsonSerializer? _superJson; // reads DBOS TypeScript's default serialization with our JSON options
     private int _state; // 0 created, 1 started, 2 stopping, 3 stopped
 
@@ -163,10 +164,13 @@ public sealed class DbosRuntime : IAsyncDisposable
                 PollInterval = TimeSpan.FromSeconds(60); // as DBOS with a listener: a lost notification costs latency, never correctness
             }
 
-            var executorIdFree = await _database.StartListeningAsync(new LiveInstance(InstanceId, ExecutorId), Messages.Notify, Events.Notify, () =>
+            _dispatcher = new Queues.QueueDispatcher(this);
+            await _database.UpsertQueuesAsync(Options.Queues, cancellationToken).ConfigureAwait(false);
+            var executorIdFree = await _database.StartListeningAsync(new LiveInstance(InstanceId, ExecutorId), Messages.Notify, Events.Notify, WakeQueue, () =>
             {
                 Messages.NotifyAll();
                 Events.NotifyAll();
+                _dispatcher?.WakeAll();
             }, _stopping.Token).ConfigureAwait(false);
             if (!executorIdFree)
             {
@@ -178,6 +182,7 @@ public sealed class DbosRuntime : IAsyncDisposable
             }
 
             var latest = await _database.RegisterApplicationVersionAsync(ApplicationVersion, Options.ApplicationName, cancellationToken).ConfigureAwait(false);
+            _dispatcher.IsLatestVersion = latest;
             if (!latest)
             {
                 Logger.LogWarning("Application version {Version} is not the latest registered version of this application.", ApplicationVersion);
@@ -204,6 +209,7 @@ public sealed class DbosRuntime : IAsyncDisposable
             _startGate.Release();
         }
 
+        _dispatcher!.Start();
         if (Options.RecoverPendingWorkflows)
         {
             // In the background, so start-up stays fast however many workflows are pending.
@@ -247,6 +253,7 @@ public sealed class DbosRuntime : IAsyncDisposable
         var gone = new Dictionary<string, bool>(StringComparer.Ordinal);
         var ownedByLiveProcesses = 0;
         var batch = new List<(RecoveryClaim Claim, WorkflowDescriptor Workflow, ActiveWorkflow Active)>(RecoveryBatch);
+        var requeue = new List<RecoveryClaim>();
         foreach (var workflow in pending)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -269,6 +276,13 @@ public sealed class DbosRuntime : IAsyncDisposable
                 continue;
             }
 
+            if (workflow.QueueName is not null)
+            {
+                // Queued work goes back on its queue (DBOS does the same), so it runs within the queue's limits again.
+                requeue.Add(new RecoveryClaim(workflow.WorkflowId, workflow.OwnerXid, string.Empty));
+                continue;
+            }
+
             // The execution slot is taken before the claim, so an in-process start of the same ID cannot run beside it.
             if (TryBeginExecution(workflow.WorkflowId) is not { } active)
             {
@@ -283,6 +297,16 @@ public sealed class DbosRuntime : IAsyncDisposable
         }
 
         await ClaimAndResumeAsync(batch, resumed).ConfigureAwait(false);
+        if (requeue.Count > 0)
+        {
+            var requeued = await DbRetry.RunAsync(this, "re-enqueue workflows for recovery", token => Database.ReenqueueAsync(requeue, token)).ConfigureAwait(false);
+            resumed.AddRange(requeued);
+            foreach (var queue in pending.Where(p => p.QueueName is not null).Select(p => p.QueueName!).Distinct(StringComparer.Ordinal))
+            {
+                WakeQueue(queue);
+            }
+        }
+
         if (ownedByLiveProcesses > 0)
         {
             Logger.LogInformation("{Count} pending workflows of executor {ExecutorId} are run by other live processes; they were left to them.", ownedByLiveProcesses, ExecutorId);
@@ -499,6 +523,17 @@ public sealed class DbosRuntime : IAsyncDisposable
         }
 
         throw StoredFormats.NotReadable(serialization, Serializer.Name);
+    }
+
+    /// <summary>Dequeues from the queue at once, if this process serves it (a local enqueue, or a NOTIFY from another process).</summary>
+    internal void WakeQueue(string queueName) => _dispatcher?.Wake(queueName);
+
+    /// <summary>Finishes a claimed workflow this process cannot run (unknown name, unreadable inputs) as ERROR with the reason,
+    /// instead of leaving it PENDING with nobody to run it. Fenced by the claim's owner token.</summary>
+    internal async Task RecordFailureAsync(WorkflowStatusRow row, Exception error)
+    {
+        var outcome = new WorkflowOutcome(WorkflowStatuses.Error, null, WorkflowExecutor.SerializeError(this, error), Serializer.Name, Options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds());
+        await DbRetry.RunAsync(this, "record workflow failure", token => Database.RecordWorkflowOutcomeAsync(row.WorkflowId, row.OwnerXid ?? string.Empty, outcome, token)).ConfigureAwait(false);
     }
 
     internal ActiveWorkflow? TryBeginExecution(string workflowId)

@@ -34,6 +34,9 @@ internal static class ClientEmitter
             writer.WriteLine();
             writer.WriteLine("/// <summary>Runs the workflow <c>" + Xml(method.Method.DurableName) + "</c> durably and returns its result.</summary>");
             writer.WriteLine(RunSignature(method) + ";");
+            writer.WriteLine();
+            writer.WriteLine("/// <summary>Enqueues the workflow <c>" + Xml(method.Method.DurableName) + "</c> on <c>workflowOptions.Queue</c> and returns once it is durably recorded.</summary>");
+            writer.WriteLine(EnqueueSignature(method) + ";");
         }
 
         writer.CloseBlock();
@@ -62,6 +65,8 @@ internal static class ClientEmitter
             WriteStart(writer, method);
             writer.WriteLine();
             WriteRun(writer, method);
+            writer.WriteLine();
+            WriteEnqueue(writer, method);
         }
 
         writer.CloseBlock();
@@ -72,6 +77,26 @@ internal static class ClientEmitter
     private static string StartSignature(MethodPlan plan)
         => "global::System.Threading.Tasks.Task<" + (ReturnsValue(plan.Method.Shape) ? "global::Dbos.WorkflowHandle<" + plan.Method.ResultType + ">" : "global::Dbos.WorkflowHandle") + "> "
             + "Start" + plan.ClientName + "Async(" + ParameterList(plan.Method, modifiers: true, defaults: true) + ")";
+
+    private static string EnqueueSignature(MethodPlan plan)
+    {
+        var parameters = ParameterList(plan.Method, modifiers: true, defaults: true);
+        return "global::System.Threading.Tasks.Task<" + (ReturnsValue(plan.Method.Shape) ? "global::Dbos.WorkflowHandle<" + plan.Method.ResultType + ">" : "global::Dbos.WorkflowHandle") + "> "
+            + "Enqueue" + plan.ClientName + "Async(" + parameters + (parameters.Length == 0 ? string.Empty : ", ") + "global::Dbos.WorkflowOptions? workflowOptions = null)";
+    }
+
+    private static void WriteEnqueue(SourceWriter writer, MethodPlan plan)
+    {
+        var method = plan.Method;
+        writer.WriteLine("/// <inheritdoc/>");
+        writer.OpenBlock("public " + EnqueueSignature(plan));
+        WriteInstance(writer, method);
+        var invoke = InvokerCall(plan, "__instance");
+        var body = method.Shape is ReturnShape.ValueTask or ReturnShape.ValueTaskOfT ? "() => " + invoke + ".AsTask()" : "() => " + invoke;
+        var typeArgument = ReturnsValue(method.Shape) ? "<" + method.ResultType + ">" : string.Empty;
+        writer.WriteLine("return " + Runtime + ".EnqueueWorkflowAsync" + typeArgument + "(" + Descriptor(plan) + ", " + ArgumentArray(method) + ", " + body + ", __runtime, workflowOptions);");
+        writer.CloseBlock();
+    }
 
     private static string RunSignature(MethodPlan plan)
         => (ReturnsValue(plan.Method.Shape) ? Task + "<" + plan.Method.ResultType + ">" : Task) + " "

@@ -289,17 +289,17 @@ internal sealed partial class PostgresSystemDatabase
     /// <summary>One dedicated connection LISTENs on the DBOS channels for the life of the runtime, reconnecting with
     /// backoff, and holds the liveness locks of <paramref name="instance"/>. Returns once the first LISTEN is in place
     /// (or failed; the loop keeps trying).</summary>
-    public async Task<bool> StartListeningAsync(LiveInstance instance, Action<string> onMessage, Action<string> onEvent, Action onReconnect, CancellationToken stopping)
+    public async Task<bool> StartListeningAsync(LiveInstance instance, Action<string> onMessage, Action<string> onEvent, Action<string> onQueue, Action onReconnect, CancellationToken stopping)
     {
         ArgumentNullException.ThrowIfNull(instance);
         var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, _listenerStop.Token);
         var ready = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _listener = Task.Run(() => ListenAsync(instance, onMessage, onEvent, onReconnect, ready, linked), CancellationToken.None);
+        _listener = Task.Run(() => ListenAsync(instance, onMessage, onEvent, onQueue, onReconnect, ready, linked), CancellationToken.None);
         var first = await Task.WhenAny(ready.Task, Task.Delay(_options.ConnectTimeout, CancellationToken.None)).ConfigureAwait(false);
         return first != ready.Task || ready.Task.Result;
     }
 
-    private async Task ListenAsync(LiveInstance instance, Action<string> onMessage, Action<string> onEvent, Action onReconnect, TaskCompletionSource<bool> ready, CancellationTokenSource stop)
+    private async Task ListenAsync(LiveInstance instance, Action<string> onMessage, Action<string> onEvent, Action<string> onQueue, Action onReconnect, TaskCompletionSource<bool> ready, CancellationTokenSource stop)
     {
         using var _ = stop;
         var token = stop.Token;
@@ -323,6 +323,10 @@ internal sealed partial class PostgresSystemDatabase
                     {
                         onEvent(e.Payload);
                     }
+                    else if (e.Channel == QueueChannel)
+                    {
+                        onQueue(e.Payload);
+                    }
                 };
                 await connection.OpenAsync(token).ConfigureAwait(false);
 
@@ -333,7 +337,7 @@ internal sealed partial class PostgresSystemDatabase
                     await keepalive.ExecuteNonQueryAsync(token).ConfigureAwait(false);
                 }
 
-                await using (var listen = new NpgsqlCommand($"LISTEN {NotificationsChannel}; LISTEN {WorkflowEventsChannel}", connection))
+                await using (var listen = new NpgsqlCommand($"LISTEN {NotificationsChannel}; LISTEN {WorkflowEventsChannel}; LISTEN {QueueChannel}", connection))
                 {
                     await listen.ExecuteNonQueryAsync(token).ConfigureAwait(false);
                 }
