@@ -45,12 +45,13 @@ public static class Dotnet
             info.ArgumentList.Add(argument);
         }
 
-        // dotnet test runs this host under MSBuild; a child build must not inherit its MSBuild or test-runner settings.
+        // dotnet test runs this host under MSBuild; a child build must not inherit its MSBuild or test-runner settings, and
+        // the apps run with DBOS's defaults, not with the DBOS variables of whoever runs the tests.
         foreach (DictionaryEntry variable in Environment.GetEnvironmentVariables())
         {
             var name = (string)variable.Key;
             if (name.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase) || name.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase)
-                || name.Equals("DOTNET_HOST_PATH", StringComparison.OrdinalIgnoreCase))
+                || name.StartsWith("DBOS_", StringComparison.OrdinalIgnoreCase) || name.Equals("DOTNET_HOST_PATH", StringComparison.OrdinalIgnoreCase))
             {
                 info.Environment.Remove(name);
             }

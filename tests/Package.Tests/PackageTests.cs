@@ -211,6 +211,31 @@ public sealed class PackageTests
     }
 
     [Test]
+    public void The_README_quick_start_builds_and_runs_as_written_against_the_package()
+    {
+        var readme = File.ReadAllText(Path.Combine(_repository, "README.md"));
+        var section = readme[readme.IndexOf("## Quick start", StringComparison.Ordinal)..];
+        var start = section.IndexOf("```csharp\n", StringComparison.Ordinal) + "```csharp\n".Length;
+        var program = section[start..section.IndexOf("```", start, StringComparison.Ordinal)];
+        Assert.That(program, Does.Contain("await host.StartAsync();"), "the quick start starts the host before it calls the client");
+
+        // As "dotnet new console" makes it (implicit usings), plus the hosting package the quick start names.
+        var hosting = XDocument.Load(Path.Combine(_repository, "Directory.Packages.props")).Descendants("PackageVersion")
+            .Single(e => e.Attribute("Include")?.Value == "Microsoft.Extensions.Hosting").Attribute("Version")!.Value;
+        var project = CreateProject("quickstart", "Exe", "net10.0",
+            "<ImplicitUsings>enable</ImplicitUsings>", $"""<PackageReference Include="Microsoft.Extensions.Hosting" Version="{hosting}" />""",
+            [("Program.cs", program)]);
+        var build = Dotnet.Run(project, "build", "-nologo", "-nodeReuse:false");
+        Assert.That(build.ExitCode, Is.Zero, "dotnet build " + build);
+        Assert.That(build.Output, Does.Not.Contain("warning CS").And.Not.Contain("warning DBOS"), build.ToString());
+
+        var run = Dotnet.Run(project, Path.Combine(project, "bin", "Debug", "net10.0", "quickstart.dll"));
+        Assert.That(run.ExitCode, Is.Zero, run.ToString());
+        Assert.That(run.Output, Does.Contain("order 42: res-42"), run.ToString());
+        Assert.That(Query(Path.Combine(project, "dbos_system.sqlite"), "SELECT status FROM workflow_status WHERE workflow_uuid = 'order-42'"), Is.EqualTo(new[] { "SUCCESS" }));
+    }
+
+    [Test]
     public void The_analyzers_of_the_package_report_a_mistake_planted_in_an_app()
     {
         var project = CreateProject("planted", "Library", "net10.0", "Planted.cs");
@@ -252,6 +277,9 @@ public sealed class PackageTests
 
     /// <summary>A project in the apps' folder that references package Dbos only, with the named files of OutsideApp/.</summary>
     private string CreateProject(string name, string outputType, string targetFramework, params string[] sources)
+        => CreateProject(name, outputType, targetFramework, "", "", sources.Select(f => (f, File.ReadAllText(Path.Combine(_repository, "tests", "Package.Tests", "OutsideApp", f)))).ToArray());
+
+    private string CreateProject(string name, string outputType, string targetFramework, string moreProperties, string moreItems, (string Name, string Text)[] sources)
     {
         var directory = Path.Combine(_work, name);
         Directory.CreateDirectory(directory);
@@ -261,15 +289,17 @@ public sealed class PackageTests
                 <OutputType>{outputType}</OutputType>
                 <TargetFramework>{targetFramework}</TargetFramework>
                 <Nullable>enable</Nullable>
+                {moreProperties}
               </PropertyGroup>
               <ItemGroup>
                 <PackageReference Include="Dbos" Version="[{_version}]" />
+                {moreItems}
               </ItemGroup>
             </Project>
             """);
-        foreach (var source in sources)
+        foreach (var (file, text) in sources)
         {
-            File.Copy(Path.Combine(_repository, "tests", "Package.Tests", "OutsideApp", source), Path.Combine(directory, source));
+            File.WriteAllText(Path.Combine(directory, file), text);
         }
 
         return directory;

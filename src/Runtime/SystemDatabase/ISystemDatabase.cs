@@ -91,6 +91,12 @@ internal interface ISystemDatabase : IAsyncDisposable
     /// with the DBOS payload <c>"{workflowId}::{topic or key}"</c>, until <paramref name="stopping"/> is cancelled.
     /// <paramref name="onReconnect"/> is called after the listener lost its connection, since notifications may have been missed.</summary>
     Task StartListeningAsync(Action<string> onMessage, Action<string> onEvent, Action onReconnect, CancellationToken stopping);
+
+    /// <summary>One round trip that reads the schema version (health checks); throws when the database cannot be used.</summary>
+    Task PingAsync(CancellationToken cancellationToken);
+
+    /// <summary>Whether the notification listener holds its LISTEN connection now; null for engines without one.</summary>
+    bool? ListenerConnected { get; }
 }
 
 internal sealed record StoredMessage(string MessageUuid, string Message, string? Serialization);

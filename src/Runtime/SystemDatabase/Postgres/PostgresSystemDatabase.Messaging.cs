@@ -15,6 +15,7 @@ internal sealed partial class PostgresSystemDatabase
     internal const string WorkflowEventsChannel = "dbos_workflow_events_channel";
 
     private readonly CancellationTokenSource _listenerStop = new();
+    private volatile bool _listenerConnected;
     private string? _sendMessageSql;
     private string? _peekMessageSql;
     private string? _consumeMessageSql;
@@ -207,6 +208,8 @@ internal sealed partial class PostgresSystemDatabase
 
     public bool NotifiesOtherProcesses => true;
 
+    public bool? ListenerConnected => _listenerConnected;
+
     /// <summary>One dedicated connection LISTENs on the DBOS channels for the life of the runtime, reconnecting with
     /// backoff. Returns once the first LISTEN is in place (or failed; the loop keeps trying).</summary>
     public async Task StartListeningAsync(Action<string> onMessage, Action<string> onEvent, Action onReconnect, CancellationToken stopping)
@@ -246,6 +249,7 @@ internal sealed partial class PostgresSystemDatabase
                     await listen.ExecuteNonQueryAsync(token).ConfigureAwait(false);
                 }
 
+                _listenerConnected = true;
                 ready.TrySetResult();
                 if (lostConnection)
                 {
@@ -265,6 +269,7 @@ internal sealed partial class PostgresSystemDatabase
             }
             catch (Exception e) when (e is NpgsqlException or System.IO.IOException or TimeoutException or InvalidOperationException)
             {
+                _listenerConnected = false;
                 _logger.LogWarning(e, "The notification listener lost its connection to {Database}; reconnecting in {Delay} ms (waiters poll meanwhile).", Description, (int)delay.TotalMilliseconds);
                 lostConnection = true;
                 onReconnect();
@@ -280,5 +285,7 @@ internal sealed partial class PostgresSystemDatabase
                 delay = TimeSpan.FromMilliseconds(Math.Min(5000, delay.TotalMilliseconds * 2));
             }
         }
+
+        _listenerConnected = false;
     }
 }
