@@ -9,7 +9,7 @@ namespace Dbos;
 
 /// <summary>
 /// Applies a configuration section (<c>"Dbos": { "SystemDatabaseUrl": ... }</c>) to <see cref="DbosOptions"/>: the keys are
-/// the option names, case-insensitive; values are invariant-culture text (TimeSpan as <c>hh:mm:ss</c>). Only keys present
+/// the option names, case-insensitive; values are invariant-culture text (durations as <c>hh:mm:ss</c>, never a bare number). Only keys present
 /// change an option. An unknown key or a value that does not parse fails with its full key, so a typo is not ignored; keys
 /// that an environment variable <c>DBOS__NAME</c> puts there (DBOS's <c>DBOS__VMID</c>, <c>DBOS__APPVERSION</c>) are left to the
 /// runtime, which reads those variables itself.
@@ -31,8 +31,8 @@ internal sealed class DbosOptionsConfiguration(IConfiguration configuration) : I
         [nameof(DbosOptions.SystemDatabasePoolSize)] = ("a whole number", (o, v) => int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && Set(() => o.SystemDatabasePoolSize = n)),
         [nameof(DbosOptions.RunMigrations)] = ("true or false", (o, v) => bool.TryParse(v, out var b) && Set(() => o.RunMigrations = b)),
         [nameof(DbosOptions.RecoverPendingWorkflows)] = ("true or false", (o, v) => bool.TryParse(v, out var b) && Set(() => o.RecoverPendingWorkflows = b)),
-        [nameof(DbosOptions.ConnectTimeout)] = ("a duration such as 00:00:15", (o, v) => TimeSpan.TryParse(v, CultureInfo.InvariantCulture, out var t) && Set(() => o.ConnectTimeout = t)),
-        [nameof(DbosOptions.ShutdownTimeout)] = ("a duration such as 00:00:10", (o, v) => TimeSpan.TryParse(v, CultureInfo.InvariantCulture, out var t) && Set(() => o.ShutdownTimeout = t)),
+        [nameof(DbosOptions.ConnectTimeout)] = ("a duration such as 00:00:15", (o, v) => TryParseDuration(v, out var t) && Set(() => o.ConnectTimeout = t)),
+        [nameof(DbosOptions.ShutdownTimeout)] = ("a duration such as 00:00:10", (o, v) => TryParseDuration(v, out var t) && Set(() => o.ShutdownTimeout = t)),
     };
 
     /// <summary>The keys configuration may set, in declaration order.</summary>
@@ -71,6 +71,13 @@ internal sealed class DbosOptionsConfiguration(IConfiguration configuration) : I
         {
             throw new OptionsValidationException(Options.DefaultName, typeof(DbosOptions), failures);
         }
+    }
+
+    /// <summary>A TimeSpan with its colons: TimeSpan.Parse reads a bare "15" as 15 days, never what a timeout means.</summary>
+    private static bool TryParseDuration(string value, out TimeSpan duration)
+    {
+        duration = default;
+        return value.Contains(':', StringComparison.Ordinal) && TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out duration);
     }
 
     private static bool IsDbosEnvironmentVariable(string key)

@@ -226,6 +226,7 @@ public sealed class ConfigurationValidationTests
     [TestCase("ConnectTimeout", "00:00:00", "Dbos:ConnectTimeout is 00:00:00: it must be positive")]
     [TestCase("ShutdownTimeout", "-00:00:01", "Dbos:ShutdownTimeout is -00:00:01: it must be zero or more")]
     [TestCase("ShutdownTimeout", "soon", "Dbos:ShutdownTimeout is 'soon', which is not a duration")]
+    [TestCase("ConnectTimeout", "15", "Dbos:ConnectTimeout is '15', which is not a duration such as 00:00:15")]
     [TestCase("RunMigrations", "yes", "Dbos:RunMigrations is 'yes', which is not true or false")]
     [TestCase("SystemDatabaseSchema", " ", "Dbos:SystemDatabaseSchema is empty")]
     [TestCase("SystemDatabaseSchema", "a$b", "Dbos:SystemDatabaseSchema: 'a$b' is not a usable PostgreSQL schema name")]
