@@ -29,7 +29,9 @@ public sealed class DbosRuntime : IAsyncDisposable
     private readonly ConcurrentDictionary<string, ActiveWorkflow> _active = new(StringComparer.Ordinal);
     private readonly IServiceProvider _services;
     private readonly SemaphoreSlim _startGate = new(1, 1);
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ISystemDatabase? _database;
+    private Task _startupRecovery = Task.CompletedTask;
     private int _state; // 0 created, 1 started, 2 stopping, 3 stopped
 
     /// <summary>Creates a runtime; <see cref="StartAsync"/> connects, migrates and recovers.</summary>
@@ -70,6 +72,13 @@ public sealed class DbosRuntime : IAsyncDisposable
 
     /// <summary>This process's executor ID (<c>executor_id</c>).</summary>
     public string ExecutorId { get; }
+
+    /// <summary>This runtime's random instance id, inside the owner token of every workflow it runs; the system database
+    /// marks it alive while the runtime runs, so other processes never claim those workflows (see <see cref="OwnerTokens"/>).</summary>
+    internal string InstanceId { get; } = OwnerTokens.NewInstanceId();
+
+    /// <summary>A new execution-ownership token of this runtime (<c>owner_xid</c>).</summary>
+    internal string NewOwnerToken() => OwnerTokens.New(InstanceId);
 
     /// <summary>The application version: set, from <c>DBOS__APPVERSION</c>, or computed from the workflows at start.</summary>
     public string ApplicationVersion { get; private set; }
@@ -156,11 +165,19 @@ public sealed class DbosRuntime : IAsyncDisposable
                 PollInterval = TimeSpan.FromSeconds(60); // as DBOS with a listener: a lost notification costs latency, never correctness
             }
 
-            await _database.StartListeningAsync(Messages.Notify, Events.Notify, () =>
+            var executorIdFree = await _database.StartListeningAsync(new LiveInstance(InstanceId, ExecutorId), Messages.Notify, Events.Notify, () =>
             {
                 Messages.NotifyAll();
                 Events.NotifyAll();
             }, _stopping.Token).ConfigureAwait(false);
+            if (!executorIdFree)
+            {
+                // Safe (a workflow run by a live process is never claimed by another), but recovery and logs cannot tell the processes apart.
+                Logger.LogWarning(
+                    "Another live process uses executor id {ExecutorId} on this system database. Each will recover only workflows whose process is gone, " +
+                    "but give every process its own executor id (environment variable DBOS__VMID or DbosOptions.ExecutorId) so their workflows can be told apart.",
+                    ExecutorId);
+            }
 
             var latest = await _database.RegisterApplicationVersionAsync(ApplicationVersion, Options.ApplicationName, cancellationToken).ConfigureAwait(false);
             if (!latest)
@@ -191,18 +208,47 @@ public sealed class DbosRuntime : IAsyncDisposable
 
         if (Options.RecoverPendingWorkflows)
         {
-            await RecoverPendingWorkflowsAsync(cancellationToken).ConfigureAwait(false);
+            // In the background, so start-up stays fast however many workflows are pending.
+            _startupRecovery = Task.Run(async () =>
+            {
+                try
+                {
+                    await RecoverCoreAsync(_stopping.Token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (IsStopping)
+                {
+                    Logger.LogDebug(e, "Recovery at start was interrupted by shutdown.");
+                }
+                catch (Exception e)
+                {
+                    Logger.LogError(e, "Recovering pending workflows at start failed; call RecoverPendingWorkflowsAsync to try again.");
+                }
+            }, CancellationToken.None);
         }
     }
 
-    /// <summary>Resumes the PENDING workflows of this executor and application version. Each is claimed (so two
-    /// processes never both resume it), counted against its <c>MaxRecoveryAttempts</c> and started in the background.
-    /// Returns the IDs of the workflows resumed.</summary>
+    /// <summary>Resumes the PENDING workflows of this executor and application version whose process is gone. Each is
+    /// claimed (so two processes never both resume it), counted against its <c>MaxRecoveryAttempts</c> and started in the
+    /// background. Returns the IDs of the workflows resumed. Start-up runs this in the background; a call waits for that first.</summary>
     public async Task<IReadOnlyList<string>> RecoverPendingWorkflowsAsync(CancellationToken cancellationToken = default)
+    {
+        await _startupRecovery.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return await RecoverCoreAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The recovery pass started by <see cref="StartAsync"/>: done once the pending workflows are claimed and resumed.</summary>
+    internal Task StartupRecovery => _startupRecovery;
+
+    private const int RecoveryBatch = 200;
+
+    private async Task<IReadOnlyList<string>> RecoverCoreAsync(CancellationToken cancellationToken)
     {
         var pending = await DbRetry.RunAsync(this, "get pending workflows",
             token => Database.GetPendingWorkflowsAsync(ExecutorId, ApplicationVersion, token)).ConfigureAwait(false);
         var resumed = new List<string>();
+        var gone = new Dictionary<string, bool>(StringComparer.Ordinal);
+        var ownedByLiveProcesses = 0;
+        var batch = new List<(RecoveryClaim Claim, WorkflowDescriptor Workflow, ActiveWorkflow Active)>(RecoveryBatch);
         foreach (var workflow in pending)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -219,10 +265,29 @@ public sealed class DbosRuntime : IAsyncDisposable
                 continue;
             }
 
-            if (await WorkflowExecutor.RecoverAsync(this, descriptor, workflow).ConfigureAwait(false))
+            if (!await IsOwnerGoneAsync(workflow.OwnerXid, gone, cancellationToken).ConfigureAwait(false))
             {
-                resumed.Add(workflow.WorkflowId);
+                ownedByLiveProcesses++;
+                continue;
             }
+
+            // The execution slot is taken before the claim, so an in-process start of the same ID cannot run beside it.
+            if (TryBeginExecution(workflow.WorkflowId) is not { } active)
+            {
+                continue;
+            }
+
+            batch.Add((new RecoveryClaim(workflow.WorkflowId, workflow.OwnerXid, NewOwnerToken()), descriptor, active));
+            if (batch.Count == RecoveryBatch)
+            {
+                await ClaimAndResumeAsync(batch, resumed).ConfigureAwait(false);
+            }
+        }
+
+        await ClaimAndResumeAsync(batch, resumed).ConfigureAwait(false);
+        if (ownedByLiveProcesses > 0)
+        {
+            Logger.LogInformation("{Count} pending workflows of executor {ExecutorId} are run by other live processes; they were left to them.", ownedByLiveProcesses, ExecutorId);
         }
 
         if (resumed.Count > 0)
@@ -231,6 +296,68 @@ public sealed class DbosRuntime : IAsyncDisposable
         }
 
         return resumed;
+    }
+
+    /// <summary>Whether the process that owns a workflow is provably gone. Our tokens name a runtime instance whose liveness the
+    /// database shows; other tokens (DBOS TypeScript/Python, older versions of this SDK) say nothing, and recovery follows
+    /// DBOS's rule for them: a PENDING workflow of this executor and version is this executor's to resume.</summary>
+    private async Task<bool> IsOwnerGoneAsync(string? ownerXid, Dictionary<string, bool> known, CancellationToken cancellationToken)
+    {
+        if (!OwnerTokens.TryGetInstance(ownerXid, out var instance))
+        {
+            return true;
+        }
+
+        if (instance == InstanceId)
+        {
+            return true; // ours, and not running here (the caller checked): an execution that ended without an outcome
+        }
+
+        if (!known.TryGetValue(instance, out var gone))
+        {
+            gone = await DbRetry.RunAsync(this, "check executor liveness", token => Database.IsInstanceGoneAsync(instance, token)).ConfigureAwait(false);
+            known[instance] = gone;
+        }
+
+        return gone;
+    }
+
+    private async Task ClaimAndResumeAsync(List<(RecoveryClaim Claim, WorkflowDescriptor Workflow, ActiveWorkflow Active)> batch, List<string> resumed)
+    {
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
+        var claims = batch.ConvertAll(b => b.Claim);
+        IReadOnlyList<ClaimedWorkflow> claimed;
+        try
+        {
+            claimed = await DbRetry.RunAsync(this, "claim workflows for recovery", token => Database.ClaimForRecoveryAsync(claims, ExecutorId, token)).ConfigureAwait(false);
+        }
+        catch
+        {
+            batch.ForEach(b => ReleaseExecution(b.Claim.WorkflowId, b.Active));
+            batch.Clear();
+            throw;
+        }
+
+        var byId = claimed.ToDictionary(c => c.Row.WorkflowId, StringComparer.Ordinal);
+        foreach (var (claim, workflow, active) in batch)
+        {
+            if (!byId.TryGetValue(claim.WorkflowId, out var row))
+            {
+                ReleaseExecution(claim.WorkflowId, active); // another process claimed it first
+                continue;
+            }
+
+            if (await WorkflowExecutor.ResumeClaimedAsync(this, workflow, row, claim.NewOwnerXid, active).ConfigureAwait(false))
+            {
+                resumed.Add(claim.WorkflowId);
+            }
+        }
+
+        batch.Clear();
     }
 
     /// <summary>A handle to an existing workflow (started by this process or any other). With
@@ -294,9 +421,9 @@ public sealed class DbosRuntime : IAsyncDisposable
         var delay = TimeSpan.FromMilliseconds(10);
         while (true)
         {
-            if (!fromDatabaseOnly && _active.TryGetValue(workflowId, out var active))
+            if (!fromDatabaseOnly && _active.TryGetValue(workflowId, out var active)
+                && await active.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false) is { Abandoned: false } outcome)
             {
-                var outcome = await active.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
                 if (outcome.Error is not null)
                 {
                     ExceptionDispatchInfo.Capture(outcome.Error).Throw();
@@ -376,6 +503,14 @@ public sealed class DbosRuntime : IAsyncDisposable
         active.Completion.TrySetResult(new WorkflowOutcomeInMemory(result, error));
     }
 
+    /// <summary>Ends an execution slot without an outcome (not claimed, or given up to another execution): whoever waits on it
+    /// reads the outcome from the system database instead.</summary>
+    internal void ReleaseExecution(string workflowId, ActiveWorkflow active)
+    {
+        _active.TryRemove(new KeyValuePair<string, ActiveWorkflow>(workflowId, active));
+        active.Completion.TrySetResult(new WorkflowOutcomeInMemory(null, null, Abandoned: true));
+    }
+
     internal void EnsureAcceptingWork()
     {
         var state = Volatile.Read(ref _state);
@@ -396,11 +531,18 @@ public sealed class DbosRuntime : IAsyncDisposable
     {
         if (Interlocked.CompareExchange(ref _state, 2, 1) != 1)
         {
-            if (Interlocked.CompareExchange(ref _state, 3, 0) == 0 && _database is not null)
+            if (Interlocked.CompareExchange(ref _state, 3, 0) == 0)
             {
-                await _database.DisposeAsync().ConfigureAwait(false);
+                if (_database is not null)
+                {
+                    await _database.DisposeAsync().ConfigureAwait(false);
+                }
+
+                _stopped.TrySetResult();
             }
 
+            // Stopped, or another call is stopping it (e.g. the host and a DisposeAsync): return when that is done.
+            await _stopped.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -429,9 +571,16 @@ public sealed class DbosRuntime : IAsyncDisposable
 
         await _stopping.CancelAsync().ConfigureAwait(false);
         Volatile.Write(ref _state, 3);
-        if (_database is not null)
+        try
         {
-            await _database.DisposeAsync().ConfigureAwait(false);
+            if (_database is not null)
+            {
+                await _database.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _stopped.TrySetResult();
         }
     }
 
@@ -447,7 +596,7 @@ public sealed class DbosRuntime : IAsyncDisposable
         public TaskCompletionSource<WorkflowOutcomeInMemory> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    internal readonly record struct WorkflowOutcomeInMemory(object? Result, Exception? Error);
+    internal readonly record struct WorkflowOutcomeInMemory(object? Result, Exception? Error, bool Abandoned = false);
 
     private sealed class EmptyServiceProvider : IServiceProvider
     {

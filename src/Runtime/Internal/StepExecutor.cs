@@ -110,7 +110,7 @@ internal static class StepExecutor
             startedAt,
             completedAt);
         var existing = await DbRetry.RunAsync(runtime, "checkpoint step",
-            token => runtime.Database.RecordOperationAsync(workflow.WorkflowId, record, token)).ConfigureAwait(false);
+            token => runtime.Database.RecordOperationAsync(workflow.WorkflowId, workflow.OwnerXid, record, token)).ConfigureAwait(false);
         if (existing is not null)
         {
             // Another execution of this workflow checkpointed this step first: its outcome is the one that counts.

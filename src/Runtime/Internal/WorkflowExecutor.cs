@@ -70,7 +70,15 @@ internal static class WorkflowExecutor
             return await start.Runtime.AwaitWorkflowResultAsync<T>(start.WorkflowId, ResultType(workflow), CancellationToken.None).ConfigureAwait(false);
         }
 
-        return await ExecuteAsync(start.Runtime, workflow, start.WorkflowId, start.OwnerXid, body, NothingRecorded, start.Active, start.Environment).ConfigureAwait(false);
+        try
+        {
+            return await ExecuteAsync(start.Runtime, workflow, start.WorkflowId, start.OwnerXid, body, NothingRecorded, start.Active, start.Environment).ConfigureAwait(false);
+        }
+        catch (DbosException e) when (WorkflowFence.IsRefusal(e) && !start.Runtime.IsStopping)
+        {
+            // Cancelled, or taken over by another execution: the caller gets the outcome the workflow ends with.
+            return await start.Runtime.AwaitWorkflowResultAsync<T>(start.WorkflowId, ResultType(workflow), CancellationToken.None, fromDatabaseOnly: true).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Starts a workflow in the background; returns once its status row is committed.</summary>
@@ -120,7 +128,7 @@ internal static class WorkflowExecutor
         SetWorkflowID.Validate(workflowId, "workflowId");
         var inputs = SerializeInputs(runtime, workflow, arguments);
         using var environment = WorkflowEnvironment.ForStart(runtime, workflow, workflowId, authentication, ambient?.Request);
-        var ownerXid = Guid.NewGuid().ToString("N");
+        var ownerXid = runtime.NewOwnerToken();
         var now = runtime.Options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
         var row = new WorkflowStatusInsert(
             workflowId,
@@ -152,7 +160,7 @@ internal static class WorkflowExecutor
         if (parent is not null && recordedChild is null)
         {
             var child = new OperationRecord(functionId, workflow.Name, null, null, null, workflowId, now, now);
-            await DbRetry.RunAsync(runtime, "record child workflow", token => parent.Runtime.Database.RecordOperationAsync(parent.WorkflowId, child, token)).ConfigureAwait(false);
+            await DbRetry.RunAsync(runtime, "record child workflow", token => parent.Runtime.Database.RecordOperationAsync(parent.WorkflowId, parent.OwnerXid, child, token)).ConfigureAwait(false);
         }
 
         var active = inserted.Inserted ? runtime.TryBeginExecution(workflowId) : null;
@@ -178,20 +186,15 @@ internal static class WorkflowExecutor
         }
     }
 
-    /// <summary>Resumes a pending workflow found at start: claims it, dead-letters it past its recovery limit, or runs
-    /// it again in the background with its recorded steps. Returns whether it was resumed.</summary>
-    public static async Task<bool> RecoverAsync(DbosRuntime runtime, WorkflowDescriptor workflow, PendingWorkflow pending)
+    /// <summary>Resumes a workflow this runtime claimed for recovery (owner <paramref name="ownerXid"/>, execution slot
+    /// <paramref name="active"/> already taken): dead-letters it past its recovery limit, or runs it again in the background
+    /// with its recorded steps. Returns whether it was resumed; when not, the slot is released.</summary>
+    public static async Task<bool> ResumeClaimedAsync(DbosRuntime runtime, WorkflowDescriptor workflow, ClaimedWorkflow claimed, string ownerXid, DbosRuntime.ActiveWorkflow active)
     {
-        var ownerXid = Guid.NewGuid().ToString("N");
-        var row = await DbRetry.RunAsync(runtime, "claim workflow for recovery",
-            token => runtime.Database.ClaimForRecoveryAsync(pending.WorkflowId, pending.OwnerXid ?? string.Empty, ownerXid, runtime.ExecutorId, token)).ConfigureAwait(false);
-        if (row is null)
-        {
-            return false;
-        }
-
+        var row = claimed.Row;
         if (row.RecoveryAttempts > workflow.MaxRecoveryAttempts + 1)
         {
+            runtime.ReleaseExecution(row.WorkflowId, active);
             await DbRetry.RunAsync(runtime, "dead-letter workflow", token => runtime.Database.MarkMaxRecoveryAttemptsExceededAsync(row.WorkflowId, token)).ConfigureAwait(false);
             runtime.Logger.LogError("Workflow {WorkflowId} ({Name}) exceeded its {Max} recovery attempts and was marked {Status}.",
                 row.WorkflowId, workflow.QualifiedName, workflow.MaxRecoveryAttempts, WorkflowStatuses.MaxRecoveryAttemptsExceeded);
@@ -205,17 +208,12 @@ internal static class WorkflowExecutor
         }
         catch (DbosSerializationException e)
         {
+            runtime.ReleaseExecution(row.WorkflowId, active);
             runtime.Logger.LogError(e, "Cannot recover workflow {WorkflowId} ({Name}): its stored inputs do not match the workflow's parameters.", row.WorkflowId, workflow.QualifiedName);
             return false;
         }
 
-        var operations = await DbRetry.RunAsync(runtime, "load workflow checkpoints", token => runtime.Database.GetOperationsAsync(row.WorkflowId, token)).ConfigureAwait(false);
-        var recorded = operations.ToDictionary(o => o.FunctionId);
-        var active = runtime.TryBeginExecution(row.WorkflowId);
-        if (active is null)
-        {
-            return false;
-        }
+        var recorded = claimed.Operations.ToDictionary(o => o.FunctionId);
 
         // The stored user, roles and request, checked against the required roles again (a denial finishes it as ERROR).
         var environment = WorkflowEnvironment.ForRecovery(runtime, workflow, row);
@@ -270,6 +268,7 @@ internal static class WorkflowExecutor
         using var logScope = Tracing.DbosTracing.BeginWorkflowScope(runtime, workflow, workflowId);
         object? boxed = null;
         Exception? error = null;
+        var abandoned = false;
         try
         {
             T result;
@@ -289,6 +288,12 @@ internal static class WorkflowExecutor
 
                     result = await task.ConfigureAwait(false);
                 }
+            }
+            catch (Exception e) when (WorkflowFence.IsRefusal(e))
+            {
+                // A checkpoint write was refused (cancelled, or another execution owns the workflow now): record nothing more.
+                abandoned = true;
+                throw;
             }
             catch (Exception e) when (!runtime.IsStopping)
             {
@@ -324,7 +329,14 @@ internal static class WorkflowExecutor
         finally
         {
             environment.Finish(error, runtime.IsStopping);
-            runtime.EndExecution(workflowId, active, boxed, error);
+            if (abandoned)
+            {
+                runtime.ReleaseExecution(workflowId, active);
+            }
+            else
+            {
+                runtime.EndExecution(workflowId, active, boxed, error);
+            }
         }
     }
 

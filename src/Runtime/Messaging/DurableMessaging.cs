@@ -53,7 +53,7 @@ internal static class DurableMessaging
         }
 
         await DbRetry.RunAsync(runtime, "send message",
-            token => runtime.Database.SendMessageAsync(destinationId, storedTopic, serialized, runtime.Serializer.Name, messageUuid, workflow?.WorkflowId, operation, Link(token, cancellationToken))).ConfigureAwait(false);
+            token => runtime.Database.SendMessageAsync(destinationId, storedTopic, serialized, runtime.Serializer.Name, messageUuid, workflow?.WorkflowId, workflow?.OwnerXid, operation, Link(token, cancellationToken))).ConfigureAwait(false);
         runtime.Messages.Notify(destinationId + "::" + storedTopic);
     }
 
@@ -88,7 +88,7 @@ internal static class DurableMessaging
                 var operation = new OperationRecord(functionId, RecvName, message.Message, null, message.Serialization, null, startedAt, Now(runtime));
                 var pendingTimeout = unrecordedTimeout;
                 var result = await DbRetry.RunAsync(runtime, "consume message",
-                    token => runtime.Database.ConsumeMessageAsync(workflow.WorkflowId, message.MessageUuid, operation, pendingTimeout, Link(token, cancellationToken))).ConfigureAwait(false);
+                    token => runtime.Database.ConsumeMessageAsync(workflow.WorkflowId, workflow.OwnerXid, message.MessageUuid, operation, pendingTimeout, Link(token, cancellationToken))).ConfigureAwait(false);
                 if (result.Consumed)
                 {
                     return value;
@@ -112,7 +112,7 @@ internal static class DurableMessaging
             {
                 var timedOut = new OperationRecord(functionId, RecvName, "null", null, PortableJsonSerializer.FormatName, null, startedAt, Now(runtime));
                 var existing = await DbRetry.RunAsync(runtime, "record receive timeout",
-                    token => runtime.Database.RecordOperationAsync(workflow.WorkflowId, timedOut, Link(token, cancellationToken))).ConfigureAwait(false);
+                    token => runtime.Database.RecordOperationAsync(workflow.WorkflowId, workflow.OwnerXid, timedOut, Link(token, cancellationToken))).ConfigureAwait(false);
                 return existing is null ? default : Decode<T>(runtime, existing.Output, existing.Serialization, $"The message recorded by step {functionId} of workflow {workflow.WorkflowId}");
             }
         }
@@ -146,7 +146,7 @@ internal static class DurableMessaging
         }
 
         await DbRetry.RunAsync(runtime, "set event",
-            token => runtime.Database.SetEventAsync(workflow.WorkflowId, key, serialized, runtime.Serializer.Name, functionId, operation, Link(token, cancellationToken))).ConfigureAwait(false);
+            token => runtime.Database.SetEventAsync(workflow.WorkflowId, workflow.OwnerXid, key, serialized, runtime.Serializer.Name, functionId, operation, Link(token, cancellationToken))).ConfigureAwait(false);
         runtime.Events.Notify(workflow.WorkflowId + "::" + key);
     }
 
@@ -191,7 +191,7 @@ internal static class DurableMessaging
                 {
                     var operation = new OperationRecord(functionId, GetEventName, stored?.Value ?? "null", null, stored?.Serialization ?? PortableJsonSerializer.FormatName, null, startedAt, Now(runtime));
                     var existing = await DbRetry.RunAsync(runtime, "record get event",
-                        token => runtime.Database.RecordOperationAsync(workflow.WorkflowId, operation, Link(token, cancellationToken))).ConfigureAwait(false);
+                        token => runtime.Database.RecordOperationAsync(workflow.WorkflowId, workflow.OwnerXid, operation, Link(token, cancellationToken))).ConfigureAwait(false);
                     if (existing is not null)
                     {
                         return Decode<T>(runtime, existing.Output, existing.Serialization, what);
@@ -222,10 +222,10 @@ internal static class DurableMessaging
         }
 
         var deadline = await DurableDeadlineAsync(workflow, workflow.NextFunctionId(), duration, isTimeout: false).ConfigureAwait(false);
-        var remaining = deadline - runtime.Options.TimeProvider.GetUtcNow();
-        if (remaining > TimeSpan.Zero)
+        // A timer may fire a little before its due time: wait again until the recorded deadline has passed.
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(runtime.StoppingToken, cancellationToken);
+        for (var remaining = deadline - runtime.Options.TimeProvider.GetUtcNow(); remaining > TimeSpan.Zero; remaining = deadline - runtime.Options.TimeProvider.GetUtcNow())
         {
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(runtime.StoppingToken, cancellationToken);
             await Task.Delay(remaining, runtime.Options.TimeProvider, linked.Token).ConfigureAwait(false);
         }
     }
@@ -260,13 +260,13 @@ internal static class DurableMessaging
         catch (Exception e) when (e is not OperationCanceledException && !workflow.Runtime.IsStopping)
         {
             var failed = new OperationRecord(functionId, GetResultName, null, WorkflowExecutor.SerializeError(runtime, e), runtime.Serializer.Name, workflowId, startedAt, Now(runtime));
-            await DbRetry.RunAsync(runtime, "record child result", token => runtime.Database.RecordOperationAsync(workflow.WorkflowId, failed, token)).ConfigureAwait(false);
+            await DbRetry.RunAsync(runtime, "record child result", token => runtime.Database.RecordOperationAsync(workflow.WorkflowId, workflow.OwnerXid, failed, token)).ConfigureAwait(false);
             throw;
         }
 
         var output = Serialize(runtime, result, $"The result of workflow {workflowId}");
         var operation = new OperationRecord(functionId, GetResultName, output, null, runtime.Serializer.Name, workflowId, startedAt, Now(runtime));
-        await DbRetry.RunAsync(runtime, "record child result", token => runtime.Database.RecordOperationAsync(workflow.WorkflowId, operation, token)).ConfigureAwait(false);
+        await DbRetry.RunAsync(runtime, "record child result", token => runtime.Database.RecordOperationAsync(workflow.WorkflowId, workflow.OwnerXid, operation, token)).ConfigureAwait(false);
         return result;
     }
 
@@ -297,7 +297,7 @@ internal static class DurableMessaging
     private static async Task<DateTimeOffset> RecordDeadlineAsync(WorkflowContext workflow, OperationRecord operation)
     {
         var runtime = workflow.Runtime;
-        var existing = await DbRetry.RunAsync(runtime, "record sleep", token => runtime.Database.RecordOperationAsync(workflow.WorkflowId, operation, token)).ConfigureAwait(false);
+        var existing = await DbRetry.RunAsync(runtime, "record sleep", token => runtime.Database.RecordOperationAsync(workflow.WorkflowId, workflow.OwnerXid, operation, token)).ConfigureAwait(false);
         return ReadDeadline(existing ?? operation);
     }
 

@@ -37,17 +37,20 @@ internal interface ISystemDatabase : IAsyncDisposable
     /// <summary>Every recorded operation of the workflow, ordered by function id.</summary>
     Task<IReadOnlyList<OperationRecord>> GetOperationsAsync(string workflowId, CancellationToken cancellationToken);
 
-    /// <summary>Records one operation's outcome. If (workflow, function id) is already recorded, nothing is
-    /// written and the existing record is returned; otherwise null is returned.</summary>
-    Task<OperationRecord?> RecordOperationAsync(string workflowId, OperationRecord operation, CancellationToken cancellationToken);
+    /// <summary>Records one operation's outcome, fenced: only while the workflow is PENDING and owned by
+    /// <paramref name="ownerXid"/> (checked in the same statement), else nothing is written and
+    /// <see cref="WorkflowFence.Refused"/>'s exception is thrown (cancelled, or another execution owns it). If
+    /// (workflow, function id) is already recorded, nothing is written and the existing record is returned; otherwise null.</summary>
+    Task<OperationRecord?> RecordOperationAsync(string workflowId, string ownerXid, OperationRecord operation, CancellationToken cancellationToken);
 
     /// <summary>PENDING workflows of this executor and application version.</summary>
     Task<IReadOnlyList<PendingWorkflow>> GetPendingWorkflowsAsync(string executorId, string applicationVersion, CancellationToken cancellationToken);
 
-    /// <summary>Claims a PENDING workflow for recovery: where it is still PENDING and owned by
-    /// <paramref name="expectedOwnerXid"/>, sets the new owner and executor and increments
-    /// <c>recovery_attempts</c>, returning the updated row with its inputs. Null when another process claimed it first.</summary>
-    Task<WorkflowStatusRow?> ClaimForRecoveryAsync(string workflowId, string expectedOwnerXid, string newOwnerXid, string executorId, CancellationToken cancellationToken);
+    /// <summary>Claims PENDING workflows for recovery in one round trip: each where it is still PENDING and owned by its
+    /// <see cref="RecoveryClaim.ExpectedOwnerXid"/>, sets the new owner and executor and increments <c>recovery_attempts</c>.
+    /// Returns the claimed ones (updated rows with inputs, and their recorded operations); the others were claimed by
+    /// another process first.</summary>
+    Task<IReadOnlyList<ClaimedWorkflow>> ClaimForRecoveryAsync(IReadOnlyList<RecoveryClaim> claims, string executorId, CancellationToken cancellationToken);
 
     /// <summary>Dead-letters a workflow: status MAX_RECOVERY_ATTEMPTS_EXCEEDED, completed_at set, queue/dedup/started cleared.</summary>
     Task MarkMaxRecoveryAttemptsExceededAsync(string workflowId, CancellationToken cancellationToken);
@@ -63,22 +66,25 @@ internal interface ISystemDatabase : IAsyncDisposable
     /// destination and topic, so FIFO order holds for messages sent one after another even within a millisecond.
     /// With <paramref name="operation"/> (a send inside workflow <paramref name="senderWorkflowId"/>), the operation is recorded in the same transaction;
     /// when it was already recorded nothing is written and the existing record is returned.
-    /// Throws <see cref="NonExistentWorkflowException"/> when the destination workflow does not exist.</summary>
-    Task<OperationRecord?> SendMessageAsync(string destinationId, string topic, string message, string serialization, string messageUuid, string? senderWorkflowId, OperationRecord? operation, CancellationToken cancellationToken);
+    /// Throws <see cref="NonExistentWorkflowException"/> when the destination workflow does not exist.
+    /// The operation is fenced by <paramref name="senderOwnerXid"/> as in <see cref="RecordOperationAsync"/>.</summary>
+    Task<OperationRecord?> SendMessageAsync(string destinationId, string topic, string message, string serialization, string messageUuid, string? senderWorkflowId, string? senderOwnerXid, OperationRecord? operation, CancellationToken cancellationToken);
 
     /// <summary>The oldest unconsumed message for the workflow on the topic, without consuming it.</summary>
     Task<StoredMessage?> PeekMessageAsync(string workflowId, string topic, CancellationToken cancellationToken);
 
     /// <summary>In one transaction: records <paramref name="operation"/> with the message as its output (and the message's
     /// serialization), marks the message consumed by that function id, and records <paramref name="timeout"/> (the receive's
-    /// <c>DBOS.sleep</c> row, when it was not written yet) unless one is already recorded at its function id.</summary>
-    Task<ConsumeResult> ConsumeMessageAsync(string workflowId, string messageUuid, OperationRecord operation, OperationRecord? timeout, CancellationToken cancellationToken);
+    /// <c>DBOS.sleep</c> row, when it was not written yet) unless one is already recorded at its function id. Fenced by
+    /// <paramref name="ownerXid"/> as in <see cref="RecordOperationAsync"/>.</summary>
+    Task<ConsumeResult> ConsumeMessageAsync(string workflowId, string ownerXid, string messageUuid, OperationRecord operation, OperationRecord? timeout, CancellationToken cancellationToken);
 
     /// <summary>In one transaction: upserts the event, upserts its history row at <paramref name="functionId"/>, and records
     /// <paramref name="operation"/> when given (a set inside a workflow; a set inside a step passes null). When the operation
     /// was already recorded nothing is written and the existing record is returned. Readers are woken after the commit
-    /// (PostgreSQL: NOTIFY on <c>dbos_workflow_events_channel</c>).</summary>
-    Task<OperationRecord?> SetEventAsync(string workflowId, string key, string value, string serialization, int functionId, OperationRecord? operation, CancellationToken cancellationToken);
+    /// (PostgreSQL: NOTIFY on <c>dbos_workflow_events_channel</c>). With an operation, fenced by <paramref name="ownerXid"/>
+    /// as in <see cref="RecordOperationAsync"/>.</summary>
+    Task<OperationRecord?> SetEventAsync(string workflowId, string? ownerXid, string key, string value, string serialization, int functionId, OperationRecord? operation, CancellationToken cancellationToken);
 
     /// <summary>The event's latest value, or null when it has not been set.</summary>
     Task<StoredValue?> GetEventAsync(string workflowId, string key, CancellationToken cancellationToken);
@@ -89,8 +95,15 @@ internal interface ISystemDatabase : IAsyncDisposable
 
     /// <summary>Starts delivering wake-ups for messages (<paramref name="onMessage"/>) and events (<paramref name="onEvent"/>)
     /// with the DBOS payload <c>"{workflowId}::{topic or key}"</c>, until <paramref name="stopping"/> is cancelled.
-    /// <paramref name="onReconnect"/> is called after the listener lost its connection, since notifications may have been missed.</summary>
-    Task StartListeningAsync(Action<string> onMessage, Action<string> onEvent, Action onReconnect, CancellationToken stopping);
+    /// <paramref name="onReconnect"/> is called after the listener lost its connection, since notifications may have been missed.
+    /// It also marks <paramref name="instance"/> alive for as long as the runtime runs, so other processes can tell that its
+    /// workflows are owned by a live process (<see cref="IsInstanceGoneAsync"/>): on PostgreSQL a session advisory lock on the
+    /// listener connection (taken again after a reconnect), on SQLite a locked file beside the database. Returns false when
+    /// another live runtime already uses the same executor id.</summary>
+    Task<bool> StartListeningAsync(LiveInstance instance, Action<string> onMessage, Action<string> onEvent, Action onReconnect, CancellationToken stopping);
+
+    /// <summary>Whether the runtime instance <paramref name="instanceId"/> is provably gone: its liveness mark is not held.</summary>
+    Task<bool> IsInstanceGoneAsync(string instanceId, CancellationToken cancellationToken);
 
     /// <summary>One round trip that reads the schema version (health checks); throws when the database cannot be used.</summary>
     Task PingAsync(CancellationToken cancellationToken);
@@ -185,5 +198,14 @@ internal sealed record OperationRecord(
     string? ChildWorkflowId = null,
     long? StartedAt = null,
     long? CompletedAt = null);
+
+/// <summary>This runtime as other processes see it: its instance id (inside its owner tokens) and executor id.</summary>
+internal sealed record LiveInstance(string InstanceId, string ExecutorId);
+
+/// <summary>One workflow to claim for recovery: it is claimed only while still owned by <see cref="ExpectedOwnerXid"/>.</summary>
+internal sealed record RecoveryClaim(string WorkflowId, string? ExpectedOwnerXid, string NewOwnerXid);
+
+/// <summary>A workflow claimed for recovery: its row (with inputs) and the operations recorded so far.</summary>
+internal sealed record ClaimedWorkflow(WorkflowStatusRow Row, IReadOnlyList<OperationRecord> Operations);
 
 internal sealed record PendingWorkflow(string WorkflowId, string? Name, string? ClassName, string? OwnerXid, long RecoveryAttempts, string? QueueName);

@@ -88,8 +88,9 @@ internal sealed class ApplicationDatabase
         }
     }
 
-    /// <summary>The output recorded for this operation by an execution whose transaction committed, or null.</summary>
-    public static async Task<RecordedTransaction?> GetRecordedAsync(DbConnection connection, DbTransaction transaction, string workflowId, int functionId, CancellationToken cancellationToken)
+    /// <summary>The output recorded for this operation by an execution whose transaction committed, or null. Read outside
+    /// the transaction (<paramref name="transaction"/> null) so a serializable transaction does not read the table it writes.</summary>
+    public static async Task<RecordedTransaction?> GetRecordedAsync(DbConnection connection, DbTransaction? transaction, string workflowId, int functionId, CancellationToken cancellationToken)
     {
         var sql = Sql.For(connection);
         await using var command = Command(connection, transaction, sql.SelectOutput, workflowId, functionId);

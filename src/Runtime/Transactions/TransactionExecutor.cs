@@ -131,7 +131,7 @@ internal static class TransactionExecutor
             startedAt,
             runtime.Options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds());
         var existing = await DbRetry.RunAsync(runtime, "checkpoint transaction",
-            token => runtime.Database.RecordOperationAsync(workflow.WorkflowId, record, token)).ConfigureAwait(false);
+            token => runtime.Database.RecordOperationAsync(workflow.WorkflowId, workflow.OwnerXid, record, token)).ConfigureAwait(false);
         if (existing is not null)
         {
             // Another execution of this workflow recorded this operation first: its outcome is the one that counts.
@@ -201,6 +201,18 @@ internal static class TransactionExecutor
         {
             await context.Database.OpenConnectionAsync(token).ConfigureAwait(false);
             connection = context.Database.GetDbConnection();
+
+            // Before the transaction, not inside it: a serializable transaction that reads transaction_outputs and then
+            // writes there conflicts with every concurrent one that does the same, although their rows are disjoint. A
+            // concurrent execution that records this operation after this read makes our insert violate the key, and the
+            // next attempt finds its record here.
+            if (checkpoint is not null
+                && await ApplicationDatabase.GetRecordedAsync(connection, null, checkpoint.WorkflowId, checkpoint.FunctionId, token).ConfigureAwait(false) is { } recorded)
+            {
+                // An earlier execution committed this transaction (and died before recording it in the system database).
+                return FromRecord<T>(checkpoint, recorded);
+            }
+
             dbTransaction = await ApplicationDatabase.BeginAsync(connection, transaction.IsolationLevel, transaction.ReadOnly, token).ConfigureAwait(false);
         }
         catch (Exception e) when (IsTransient(e))
@@ -219,14 +231,6 @@ internal static class TransactionExecutor
                 if (transaction.ReadOnly)
                 {
                     await ApplicationDatabase.MakeReadOnlyAsync(connection, dbTransaction, token).ConfigureAwait(false);
-                }
-
-                if (checkpoint is not null
-                    && await ApplicationDatabase.GetRecordedAsync(connection, dbTransaction, checkpoint.WorkflowId, checkpoint.FunctionId, token).ConfigureAwait(false) is { } recorded)
-                {
-                    // An earlier execution committed this transaction (and died before recording it in the system database).
-                    await RollbackQuietlyAsync(context, dbTransaction, guard).ConfigureAwait(false);
-                    return FromRecord<T>(checkpoint, recorded);
                 }
 
                 T result;

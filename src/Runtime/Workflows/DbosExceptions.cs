@@ -158,11 +158,28 @@ public sealed class WorkflowFunctionNotFoundException : DbosException
     public string Name { get; }
 }
 
-/// <summary>Another execution of this workflow recorded an outcome first; this execution stopped and parked on it.</summary>
+/// <summary>Another execution of this workflow recorded an outcome first, or took the workflow over (this process lost
+/// ownership of it); this execution stopped at its next durable operation and parked on the other's outcome.</summary>
 public sealed class WorkflowConflictIdException : DbosException
 {
     public WorkflowConflictIdException(string workflowId)
-        : base(DbosErrorCode.ConflictingId, $"Conflicting workflow ID {workflowId}: another execution of this workflow recorded its result first.")
+        : this(workflowId, $"Conflicting workflow ID {workflowId}: another execution of this workflow recorded its result first.")
+    {
+    }
+
+    internal WorkflowConflictIdException(string workflowId, string message)
+        : base(DbosErrorCode.ConflictingId, message)
+        => WorkflowId = workflowId;
+
+    public string WorkflowId { get; }
+}
+
+/// <summary>The running workflow was cancelled: it stops at its next durable operation (step, transaction, send,
+/// receive, event, sleep, child workflow) without recording anything more.</summary>
+public sealed class WorkflowCancelledException : DbosException
+{
+    public WorkflowCancelledException(string workflowId)
+        : base(DbosErrorCode.WorkflowCancelled, $"Workflow {workflowId} was cancelled; it stopped at its next durable operation. Resume it to run it again.")
         => WorkflowId = workflowId;
 
     public string WorkflowId { get; }

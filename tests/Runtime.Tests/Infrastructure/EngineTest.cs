@@ -44,7 +44,7 @@ public abstract class EngineTest(string engine)
 
     protected DbosOptions Options(Action<DbosOptions>? configure = null)
     {
-        var options = new DbosOptions { SystemDatabaseUrl = Database, ShutdownTimeout = TimeSpan.Zero };
+        var options = new DbosOptions { SystemDatabaseUrl = Database, ShutdownTimeout = TimeSpan.Zero, LoggerFactory = ProgressLoggerProvider.FromEnvironment() };
         configure?.Invoke(options);
         return options;
     }
@@ -53,6 +53,7 @@ public abstract class EngineTest(string engine)
     {
         var runtime = await DbosRuntime.LaunchAsync(Options(configure), services);
         _runtimes.Add(runtime);
+        await runtime.StartupRecovery; // recovery runs in the background; tests look at the database once it has claimed
         return runtime;
     }
 

@@ -182,10 +182,10 @@ public sealed class PostgresSystemDatabaseTests
     {
         await _db.InsertWorkflowStatusAsync(NewRow("wf", "o"), default);
         var first = new OperationRecord(0, "Orders.Charge", "\"ok\"", null, "portable_json", null, 10, 20);
-        Assert.That(await _db.RecordOperationAsync("wf", first, default), Is.Null);
+        Assert.That(await _db.RecordOperationAsync("wf", "o", first, default), Is.Null);
 
         var conflicting = new OperationRecord(0, "Orders.Refund", "\"other\"", null, "portable_json", null, 30, 40);
-        Assert.That(await _db.RecordOperationAsync("wf", conflicting, default), Is.EqualTo(first));
+        Assert.That(await _db.RecordOperationAsync("wf", "o", conflicting, default), Is.EqualTo(first));
         Assert.That(await RowsAsync(_url, "SELECT function_name, output, application_name FROM dbos.operation_outputs"), Is.EqualTo(new[] { "Orders.Charge | \"ok\" | NULL" }));
     }
 
@@ -198,7 +198,7 @@ public sealed class PostgresSystemDatabaseTests
         var ok = new OperationRecord(0, "Orders.Load", "1", null, "portable_json", null, 1, 2);
         foreach (var op in new[] { child, error, ok })
         {
-            Assert.That(await _db.RecordOperationAsync("wf", op, default), Is.Null);
+            Assert.That(await _db.RecordOperationAsync("wf", "o", op, default), Is.Null);
         }
 
         Assert.That(await _db.GetOperationsAsync("wf", default), Is.EqualTo(new[] { ok, error, child }));
@@ -216,7 +216,7 @@ public sealed class PostgresSystemDatabaseTests
             {
                 var id = step;
                 var results = await Task.WhenAll(databases.Select((d, i) => Task.Run(() =>
-                    d.RecordOperationAsync("wf", new OperationRecord(id, "step", $"\"{i}\"", null, "portable_json"), default))));
+                    d.RecordOperationAsync("wf", "o", new OperationRecord(id, "step", $"\"{i}\"", null, "portable_json"), default))));
                 Assert.That(results.Count(r => r is null), Is.EqualTo(1), $"step {id}: exactly one execution records it");
                 var winner = (await _db.GetOperationsAsync("wf", default)).Single(o => o.FunctionId == id);
                 Assert.That(results.Where(r => r is not null), Is.All.EqualTo(winner));
@@ -235,7 +235,8 @@ public sealed class PostgresSystemDatabaseTests
     public async Task Operation_records_the_application_name()
     {
         await using var db = NewSystemDatabase(_url, new DbosOptions { ApplicationName = "shop" });
-        await db.RecordOperationAsync("wf", new OperationRecord(0, "s", null, null, null), default);
+        await db.InsertWorkflowStatusAsync(NewRow("wf", "o"), default);
+        await db.RecordOperationAsync("wf", "o", new OperationRecord(0, "s", null, null, null), default);
         Assert.That(await ScalarAsync<string>(_url, "SELECT application_name FROM dbos.operation_outputs"), Is.EqualTo("shop"));
     }
 
@@ -270,6 +271,40 @@ public sealed class PostgresSystemDatabaseTests
         Assert.That(pending.Select(p => p.WorkflowId), Is.EquivalentTo(new[] { "shop", "unclaimed" }));
     }
 
+    private static async Task<WorkflowStatusRow?> ClaimAsync(PostgresSystemDatabase db, string id, string expected, string owner, string executor)
+        => (await db.ClaimForRecoveryAsync([new RecoveryClaim(id, expected, owner)], executor, default)).SingleOrDefault()?.Row;
+
+    [Test]
+    public async Task A_checkpoint_write_is_refused_unless_the_workflow_is_pending_and_owned_by_the_writer()
+    {
+        await _db.InsertWorkflowStatusAsync(NewRow("wf", "o"), default);
+        var step = new OperationRecord(0, "s", "1", null, "portable_json");
+        var lost = await Assert.ThrowsAsync<WorkflowConflictIdException>(() => _db.RecordOperationAsync("wf", "someone-else", step, default));
+        Assert.That(lost!.Message, Does.Contain("owned by another execution").And.Contain("DBOS__VMID"));
+        Assert.That(await _db.RecordOperationAsync("wf", "o", step, default), Is.Null);
+
+        await ExecuteAsync(_url, "UPDATE dbos.workflow_status SET status = 'CANCELLED'");
+        await Assert.ThrowsAsync<WorkflowCancelledException>(() => _db.RecordOperationAsync("wf", "o", step with { FunctionId = 1 }, default));
+        await Assert.ThrowsAsync<NonExistentWorkflowException>(() => _db.RecordOperationAsync("missing", "o", step, default));
+        Assert.That(await RowsAsync(_url, "SELECT function_id FROM dbos.operation_outputs"), Is.EqualTo(new[] { "0" }), "refused writes wrote nothing");
+    }
+
+    [Test]
+    public async Task Claims_are_batched_and_return_each_claimed_workflow_with_its_checkpoints()
+    {
+        await _db.InsertWorkflowStatusAsync(NewRow("a", "oa", inputs: "[1]"), default);
+        await _db.InsertWorkflowStatusAsync(NewRow("b", "ob", inputs: "[2]"), default);
+        await _db.InsertWorkflowStatusAsync(NewRow("c", "oc", inputs: "[3]"), default);
+        await _db.RecordOperationAsync("a", "oa", new OperationRecord(0, "s0", "1", null, "portable_json"), default);
+        await _db.RecordOperationAsync("a", "oa", new OperationRecord(1, "s1", "2", null, "portable_json"), default);
+        var claimed = await _db.ClaimForRecoveryAsync(
+            [new RecoveryClaim("a", "oa", "na"), new RecoveryClaim("b", "not-the-owner", "nb"), new RecoveryClaim("c", "oc", "nc")], "exec", default);
+        Assert.That(claimed.Select(c => (c.Row.WorkflowId, c.Row.OwnerXid, c.Row.Inputs, c.Operations.Count)).OrderBy(c => c.WorkflowId),
+            Is.EqualTo(new[] { ("a", "na", "[1]", 2), ("c", "nc", "[3]", 0) }));
+        Assert.That(claimed.Single(c => c.Row.WorkflowId == "a").Operations.Select(o => o.FunctionName), Is.EqualTo(new[] { "s0", "s1" }));
+        Assert.That(await RowsAsync(_url, "SELECT workflow_uuid, owner_xid FROM dbos.workflow_status ORDER BY workflow_uuid"), Is.EqualTo(new[] { "a | na", "b | ob", "c | nc" }));
+    }
+
     [Test]
     public async Task Recovery_claim_succeeds_once_among_concurrent_claimers()
     {
@@ -278,8 +313,8 @@ public sealed class PostgresSystemDatabaseTests
         await using var other = NewSystemDatabase(_url);
 
         var claims = await Task.WhenAll(
-            Task.Run(() => _db.ClaimForRecoveryAsync("wf", "crashed-owner", "claimer-a", "exec-a", default)),
-            Task.Run(() => other.ClaimForRecoveryAsync("wf", "crashed-owner", "claimer-b", "exec-b", default)));
+            Task.Run(() => ClaimAsync(_db, "wf", "crashed-owner", "claimer-a", "exec-a")),
+            Task.Run(() => ClaimAsync(other, "wf", "crashed-owner", "claimer-b", "exec-b")));
 
         var winners = claims.Where(c => c is not null).ToList();
         Assert.That(winners, Has.Count.EqualTo(1));
@@ -290,8 +325,8 @@ public sealed class PostgresSystemDatabaseTests
         Assert.That(await RowsAsync(_url, "SELECT owner_xid, recovery_attempts FROM dbos.workflow_status"), Is.EqualTo(new[] { $"{won.OwnerXid} | 2" }));
 
         // The claimed row can be claimed again only by whoever holds the new token.
-        Assert.That(await _db.ClaimForRecoveryAsync("wf", "crashed-owner", "late", "exec-c", default), Is.Null);
-        Assert.That(await _db.ClaimForRecoveryAsync("wf", won.OwnerXid!, "next", "exec-c", default), Is.Not.Null);
+        Assert.That(await ClaimAsync(_db, "wf", "crashed-owner", "late", "exec-c"), Is.Null);
+        Assert.That(await ClaimAsync(_db, "wf", won.OwnerXid!, "next", "exec-c"), Is.Not.Null);
     }
 
     [Test]
@@ -299,15 +334,15 @@ public sealed class PostgresSystemDatabaseTests
     {
         await _db.InsertWorkflowStatusAsync(NewRow("wf", "o"), default);
         await _db.RecordWorkflowOutcomeAsync("wf", "o", new WorkflowOutcome("SUCCESS", "1", null, "portable_json", 2), default);
-        Assert.That(await _db.ClaimForRecoveryAsync("wf", "o", "n", "e", default), Is.Null);
-        Assert.That(await _db.ClaimForRecoveryAsync("missing", "o", "n", "e", default), Is.Null);
+        Assert.That(await ClaimAsync(_db, "wf", "o", "n", "e"), Is.Null);
+        Assert.That(await ClaimAsync(_db, "missing", "o", "n", "e"), Is.Null);
     }
 
     [Test]
     public async Task Recovery_claim_reads_legacy_inputs()
     {
         await ExecuteAsync(_url, "INSERT INTO dbos.workflow_status (workflow_uuid, status, name, inputs, owner_xid, executor_id) VALUES ('wf', 'PENDING', 'wf', '[3]', 'old', 'local')");
-        var claimed = await _db.ClaimForRecoveryAsync("wf", "old", "new", "local", default);
+        var claimed = await ClaimAsync(_db, "wf", "old", "new", "local");
         Assert.That((claimed!.Inputs, claimed.RecoveryAttempts, claimed.UpdatedAt), Is.EqualTo(("[3]", 1L, _time.GetUtcNow().ToUnixTimeMilliseconds())));
     }
 
@@ -408,7 +443,7 @@ public sealed class PostgresSystemDatabaseTests
         for (var i = 0; i < 3; i++)
         {
             await _db.GetWorkflowStatusAsync("wf", true, default);
-            await _db.RecordOperationAsync("wf", new OperationRecord(i, "s", "1", null, "portable_json"), default);
+            await _db.RecordOperationAsync("wf", "o", new OperationRecord(i, "s", "1", null, "portable_json"), default);
         }
 
         // Calls one after another reuse the one idle pooled connection: look at its prepared statements.

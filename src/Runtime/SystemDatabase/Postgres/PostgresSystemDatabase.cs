@@ -40,6 +40,7 @@ internal sealed partial class PostgresSystemDatabase : ISystemDatabase
     private readonly string _recordOperationSql;
     private readonly string _getPendingWorkflowsSql;
     private readonly string _claimForRecoverySql;
+    private readonly string _claimedOperationsSql;
     private readonly string _markMaxRecoveryAttemptsExceededSql;
     private readonly string _registerApplicationVersionSql;
 
@@ -69,6 +70,7 @@ internal sealed partial class PostgresSystemDatabase : ISystemDatabase
         _recordOperationSql = Qualify(RecordOperationSql);
         _getPendingWorkflowsSql = Qualify(GetPendingWorkflowsSql);
         _claimForRecoverySql = Qualify(ClaimForRecoverySql);
+        _claimedOperationsSql = Qualify(ClaimedOperationsSql);
         _markMaxRecoveryAttemptsExceededSql = Qualify(MarkMaxRecoveryAttemptsExceededSql);
         _registerApplicationVersionSql = Qualify(RegisterApplicationVersionSql);
     }
@@ -554,39 +556,64 @@ internal sealed partial class PostgresSystemDatabase : ISystemDatabase
         return operations;
     }
 
-    // Inserts the record, or returns the one already there. The first column says which: "true" is our insert.
-    private const string RecordOperationSql = """
-        WITH ins AS (
+    // The fence of every checkpoint write: the workflow's status and owner, read in the write's own statement.
+    internal const string FenceCte = "fence AS (SELECT status, owner_xid FROM {schema}.workflow_status WHERE workflow_uuid = $1)";
+
+    // Inserts the record only while the fence holds, or returns the one already there. The first column says which:
+    // 0 is our insert, 1 the existing record, 2 a refused write (with the status the fence found, NULL when the row is gone).
+    private const string RecordOperationSql = "WITH " + FenceCte + """
+        , ins AS (
             INSERT INTO {schema}.operation_outputs (workflow_uuid, function_id, function_name, output, error, serialization,
                 child_workflow_id, started_at_epoch_ms, completed_at_epoch_ms, application_name)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM fence WHERE fence.status = 'PENDING' AND fence.owner_xid = $11
             ON CONFLICT (workflow_uuid, function_id) DO NOTHING
             RETURNING function_id
         )
-        SELECT true, function_id, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::bigint, NULL::bigint FROM ins
+        SELECT 0, function_id, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::bigint, NULL::bigint FROM ins
         UNION ALL
-        SELECT false, function_id, function_name, output, error, serialization, child_workflow_id, started_at_epoch_ms, completed_at_epoch_ms
+        SELECT 2, 0, (SELECT status FROM fence), NULL, NULL, NULL, NULL, NULL, NULL
+        WHERE NOT EXISTS (SELECT 1 FROM fence WHERE fence.status = 'PENDING' AND fence.owner_xid = $11)
+        UNION ALL
+        SELECT 1, function_id, function_name, output, error, serialization, child_workflow_id, started_at_epoch_ms, completed_at_epoch_ms
         FROM {schema}.operation_outputs
         WHERE workflow_uuid = $1 AND function_id = $2 AND NOT EXISTS (SELECT 1 FROM ins)
         """;
 
-    public async Task<OperationRecord?> RecordOperationAsync(string workflowId, OperationRecord operation, CancellationToken cancellationToken)
+    public async Task<OperationRecord?> RecordOperationAsync(string workflowId, string ownerXid, OperationRecord operation, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(operation);
         NpgsqlParameter[] parameters =
         [
             Text(workflowId), Int(operation.FunctionId), Text(operation.FunctionName), Text(operation.Output), Text(operation.Error),
             Text(operation.Serialization), Text(operation.ChildWorkflowId), BigInt(operation.StartedAt), BigInt(operation.CompletedAt), Text(_applicationName),
+            Text(ownerXid),
         ];
-        var (found, existing) = await _commitGroup.RunAsync(_recordOperationSql, parameters, async reader =>
+        var (found, existing, refused, status) = await _commitGroup.RunAsync(_recordOperationSql, parameters, async reader =>
         {
-            if (!await reader.ReadAsync().ConfigureAwait(false))
+            (bool, OperationRecord?, bool, string?) result = (false, null, false, null);
+            while (await reader.ReadAsync().ConfigureAwait(false))
             {
-                return (false, (OperationRecord?)null);
+                switch (reader.GetInt32(0))
+                {
+                    case 0:
+                        result = (true, null, result.Item3, result.Item4);
+                        break;
+                    case 1:
+                        result = (true, ReadOperation(reader, 1), result.Item3, result.Item4);
+                        break;
+                    default:
+                        result = (result.Item1, result.Item2, true, GetString(reader, 2));
+                        break;
+                }
             }
 
-            return (true, reader.GetBoolean(0) ? null : ReadOperation(reader, 1));
+            return result;
         }).ConfigureAwait(false);
+        if (refused)
+        {
+            throw WorkflowFence.Refused(workflowId, status);
+        }
+
         if (found)
         {
             return existing;
@@ -594,13 +621,8 @@ internal sealed partial class PostgresSystemDatabase : ISystemDatabase
 
         // Neither inserted nor visible: a concurrent execution committed the same step after this statement's
         // snapshot was taken. A new statement sees it (rare; only when two executions race on one step).
-        await using var read = _dataSource.CreateCommand(_getOperationSql);
-        read.Parameters.Add(Text(workflowId));
-        read.Parameters.Add(Int(operation.FunctionId));
-        await using var again = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await again.ReadAsync(cancellationToken).ConfigureAwait(false)
-            ? ReadOperation(again, 0)
-            : throw new InvalidOperationException($"Step {operation.FunctionId} of workflow {workflowId} was neither recorded nor found.");
+        return await ReadOperationAsync(workflowId, operation.FunctionId, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"Step {operation.FunctionId} of workflow {workflowId} was neither recorded nor found.");
     }
 
     private static OperationRecord ReadOperation(NpgsqlDataReader reader, int first) => new(
@@ -648,27 +670,75 @@ internal sealed partial class PostgresSystemDatabase : ISystemDatabase
         return pending;
     }
 
-    // The row lock makes a second claimer wait and then re-check owner_xid, which no longer matches: one winner.
+    // The row lock makes a second claimer wait and then re-check owner_xid, which no longer matches: one winner per row.
     private const string ClaimForRecoverySql = """
-        WITH ws AS (
-            UPDATE {schema}.workflow_status
-            SET owner_xid = $3, executor_id = $4, recovery_attempts = COALESCE(recovery_attempts, 0) + 1, updated_at = $5
-            WHERE workflow_uuid = $1 AND status = 'PENDING' AND owner_xid IS NOT DISTINCT FROM $2
-            RETURNING *
+        WITH c AS (
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS c(id, expected, owner)
+        ), ws AS (
+            UPDATE {schema}.workflow_status w
+            SET owner_xid = c.owner, executor_id = $4, recovery_attempts = COALESCE(w.recovery_attempts, 0) + 1, updated_at = $5
+            FROM c
+            WHERE w.workflow_uuid = c.id AND w.status = 'PENDING' AND w.owner_xid IS NOT DISTINCT FROM c.expected
+            RETURNING w.*
         )
         SELECT
         """ + " " + StatusColumns + ", " + PayloadColumns + "\nFROM ws\n" + PayloadJoins;
 
-    public async Task<WorkflowStatusRow?> ClaimForRecoveryAsync(string workflowId, string expectedOwnerXid, string newOwnerXid, string executorId, CancellationToken cancellationToken)
+    // Second statement of the claim's batch (the same implicit transaction): the checkpoints of the rows it claimed.
+    private const string ClaimedOperationsSql =
+        "SELECT workflow_uuid, " + OperationColumns + " FROM {schema}.operation_outputs o WHERE o.workflow_uuid = ANY($1) " +
+        "AND EXISTS (SELECT 1 FROM {schema}.workflow_status w WHERE w.workflow_uuid = o.workflow_uuid AND w.owner_xid = ANY($2)) ORDER BY workflow_uuid, function_id";
+
+    public async Task<IReadOnlyList<ClaimedWorkflow>> ClaimForRecoveryAsync(IReadOnlyList<RecoveryClaim> claims, string executorId, CancellationToken cancellationToken)
     {
-        await using var command = _dataSource.CreateCommand(_claimForRecoverySql);
-        command.Parameters.Add(Text(workflowId));
-        command.Parameters.Add(Text(expectedOwnerXid));
-        command.Parameters.Add(Text(newOwnerXid));
-        command.Parameters.Add(Text(executorId));
-        command.Parameters.Add(BigInt(NowMs()));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadStatusRow(reader) : null;
+        ArgumentNullException.ThrowIfNull(claims);
+        if (claims.Count == 0)
+        {
+            return [];
+        }
+
+        var ids = new string[claims.Count];
+        var expected = new string?[claims.Count];
+        var owners = new string[claims.Count];
+        for (var i = 0; i < claims.Count; i++)
+        {
+            (ids[i], expected[i], owners[i]) = (claims[i].WorkflowId, claims[i].ExpectedOwnerXid, claims[i].NewOwnerXid);
+        }
+
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(_claimForRecoverySql)
+        {
+            Parameters = { TextArray(ids), TextArray(expected), TextArray(owners), Text(executorId), BigInt(NowMs()) },
+        });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(_claimedOperationsSql) { Parameters = { TextArray(ids), TextArray(owners) } });
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var rows = new List<WorkflowStatusRow>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            rows.Add(ReadStatusRow(reader));
+        }
+
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        var operations = new Dictionary<string, List<OperationRecord>>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var id = reader.GetString(0);
+            if (!operations.TryGetValue(id, out var list))
+            {
+                operations[id] = list = [];
+            }
+
+            list.Add(ReadOperation(reader, 1));
+        }
+
+        var claimed = new List<ClaimedWorkflow>(rows.Count);
+        foreach (var row in rows)
+        {
+            claimed.Add(new ClaimedWorkflow(row, operations.TryGetValue(row.WorkflowId, out var recorded) ? recorded : []));
+        }
+
+        return claimed;
     }
 
     private const string MarkMaxRecoveryAttemptsExceededSql = """
@@ -726,6 +796,16 @@ internal sealed partial class PostgresSystemDatabase : ISystemDatabase
     public async ValueTask DisposeAsync()
     {
         await _listenerStop.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            // Its connection holds the liveness locks: when this returns, other processes see this runtime gone.
+            await _listener.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            _logger.LogWarning("The notification listener did not stop within 5 s; its connection is closed when the process exits.");
+        }
+
         _listenerStop.Dispose();
         await _commitGroup.DisposeAsync().ConfigureAwait(false);
         await _dataSource.DisposeAsync().ConfigureAwait(false);
@@ -740,6 +820,8 @@ internal sealed partial class PostgresSystemDatabase : ISystemDatabase
     private static NpgsqlParameter Varchar(string? value) => new() { NpgsqlDbType = NpgsqlDbType.Varchar, Value = (object?)value ?? DBNull.Value };
 
     private static NpgsqlParameter BigInt(long? value) => new() { NpgsqlDbType = NpgsqlDbType.Bigint, Value = value is { } v ? v : DBNull.Value };
+
+    private static NpgsqlParameter TextArray(string?[] values) => new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = values };
 
     private static NpgsqlParameter Int(int value) => new() { NpgsqlDbType = NpgsqlDbType.Integer, Value = value };
 

@@ -22,6 +22,7 @@ internal sealed class SqliteSystemDatabase : ISystemDatabase
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
     private SqliteConnection? _connection;
+    private SqliteLiveness? _liveness;
     private bool _disposed;
 
     public SqliteSystemDatabase(string path, DbosOptions options, ILogger logger)
@@ -263,20 +264,24 @@ internal sealed class SqliteSystemDatabase : ISystemDatabase
         NullableLong(reader, 6),
         NullableLong(reader, 7));
 
+    // Fenced: written only while the workflow is PENDING and owned by $owner (one statement; SQLite serializes writers).
     private const string RecordOperationSql = """
         INSERT INTO operation_outputs (workflow_uuid, function_id, function_name, output, error, serialization, child_workflow_id,
             started_at_epoch_ms, completed_at_epoch_ms, application_name, retention_timestamp)
-        VALUES ($id, $fid, $name, $output, $error, $serialization, $child, $started, $completed, $app, $completed)
+        SELECT $id, $fid, $name, $output, $error, $serialization, $child, $started, $completed, $app, $completed
+        WHERE EXISTS (SELECT 1 FROM workflow_status WHERE workflow_uuid = $id AND status = 'PENDING' AND owner_xid = $owner)
         ON CONFLICT (workflow_uuid, function_id) DO NOTHING
         """;
+
+    private const string FenceSql = "SELECT status, owner_xid FROM workflow_status WHERE workflow_uuid = $id";
 
     private const string GetOperationSql = """
         SELECT function_id, function_name, output, error, serialization, child_workflow_id, started_at_epoch_ms, completed_at_epoch_ms
         FROM operation_outputs WHERE workflow_uuid = $id AND function_id = $fid
         """;
 
-    public Task<OperationRecord?> RecordOperationAsync(string workflowId, OperationRecord operation, CancellationToken cancellationToken)
-        => RunAsync(connection => InsertOperation(connection, workflowId, operation), cancellationToken);
+    public Task<OperationRecord?> RecordOperationAsync(string workflowId, string ownerXid, OperationRecord operation, CancellationToken cancellationToken)
+        => RunAsync(connection => InsertOperation(connection, workflowId, ownerXid, operation), cancellationToken);
 
     private const string PendingSql = """
         SELECT workflow_uuid, name, class_name, owner_xid, recovery_attempts, queue_name FROM workflow_status
@@ -304,24 +309,49 @@ internal sealed class SqliteSystemDatabase : ISystemDatabase
         WHERE workflow_uuid = $id AND status = 'PENDING' AND COALESCE(owner_xid, '') = $expected
         """;
 
-    public Task<WorkflowStatusRow?> ClaimForRecoveryAsync(string workflowId, string expectedOwnerXid, string newOwnerXid, string executorId, CancellationToken cancellationToken) => RunInTransactionAsync(connection =>
-    {
-        var claim = Command(connection, ClaimSql);
-        Bind(claim, "$new", newOwnerXid);
-        Bind(claim, "$executor", executorId);
-        Bind(claim, "$now", _options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds());
-        Bind(claim, "$id", workflowId);
-        Bind(claim, "$expected", expectedOwnerXid);
-        WorkflowStatusRow? row = null;
-        if (claim.ExecuteNonQuery() == 1)
+    public Task<IReadOnlyList<ClaimedWorkflow>> ClaimForRecoveryAsync(IReadOnlyList<RecoveryClaim> claims, string executorId, CancellationToken cancellationToken)
+        => RunInTransactionAsync<IReadOnlyList<ClaimedWorkflow>>(connection =>
         {
-            var select = Command(connection, GetStatusWithPayloadsSql);
-            Bind(select, "$id", workflowId);
-            using var reader = select.ExecuteReader();
-            row = reader.Read() ? ReadStatus(reader) : null;
-        }
-        return row;
-    }, cancellationToken);
+            var now = _options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+            var claimed = new List<ClaimedWorkflow>();
+            foreach (var request in claims)
+            {
+                var claim = Command(connection, ClaimSql);
+                Bind(claim, "$new", request.NewOwnerXid);
+                Bind(claim, "$executor", executorId);
+                Bind(claim, "$now", now);
+                Bind(claim, "$id", request.WorkflowId);
+                Bind(claim, "$expected", request.ExpectedOwnerXid ?? string.Empty);
+                if (claim.ExecuteNonQuery() != 1)
+                {
+                    continue;
+                }
+
+                WorkflowStatusRow row;
+                var select = Command(connection, GetStatusWithPayloadsSql);
+                Bind(select, "$id", request.WorkflowId);
+                using (var reader = select.ExecuteReader())
+                {
+                    reader.Read();
+                    row = ReadStatus(reader);
+                }
+
+                var operations = new List<OperationRecord>();
+                var load = Command(connection, GetOperationsSql);
+                Bind(load, "$id", request.WorkflowId);
+                using (var reader = load.ExecuteReader())
+                {
+                    while (reader.Read())
+                    {
+                        operations.Add(ReadOperation(reader));
+                    }
+                }
+
+                claimed.Add(new ClaimedWorkflow(row, operations));
+            }
+
+            return claimed;
+        }, cancellationToken);
 
     private const string DeadLetterSql = """
         UPDATE workflow_status SET status = 'MAX_RECOVERY_ATTEMPTS_EXCEEDED', updated_at = $now, completed_at = $now,
@@ -370,10 +400,10 @@ internal sealed class SqliteSystemDatabase : ISystemDatabase
 
     private const string WorkflowExistsSql = "SELECT 1 FROM workflow_status WHERE workflow_uuid = $id";
 
-    public Task<OperationRecord?> SendMessageAsync(string destinationId, string topic, string message, string serialization, string messageUuid, string? senderWorkflowId, OperationRecord? operation, CancellationToken cancellationToken)
+    public Task<OperationRecord?> SendMessageAsync(string destinationId, string topic, string message, string serialization, string messageUuid, string? senderWorkflowId, string? senderOwnerXid, OperationRecord? operation, CancellationToken cancellationToken)
         => RunInTransactionAsync(connection =>
         {
-            if (operation is not null && senderWorkflowId is not null && InsertOperation(connection, senderWorkflowId, operation) is { } existing)
+            if (operation is not null && senderWorkflowId is not null && InsertOperation(connection, senderWorkflowId, senderOwnerXid ?? string.Empty, operation) is { } existing)
             {
                 return existing;
             }
@@ -416,7 +446,7 @@ internal sealed class SqliteSystemDatabase : ISystemDatabase
         WHERE message_uuid = $uuid AND destination_uuid = $id AND consumed = 0
         """;
 
-    public Task<ConsumeResult> ConsumeMessageAsync(string workflowId, string messageUuid, OperationRecord operation, OperationRecord? timeout, CancellationToken cancellationToken) => RunAsync(connection =>
+    public Task<ConsumeResult> ConsumeMessageAsync(string workflowId, string ownerXid, string messageUuid, OperationRecord operation, OperationRecord? timeout, CancellationToken cancellationToken) => RunAsync(connection =>
     {
         Execute(connection, "BEGIN IMMEDIATE");
         try
@@ -431,7 +461,7 @@ internal sealed class SqliteSystemDatabase : ISystemDatabase
                 return new ConsumeResult(false, ReadOperation(connection, workflowId, operation.FunctionId));
             }
 
-            if (InsertOperation(connection, workflowId, operation) is { } existing)
+            if (InsertOperation(connection, workflowId, ownerXid, operation) is { } existing)
             {
                 // Another execution recorded this receive first: leave the message for it.
                 Execute(connection, "ROLLBACK");
@@ -440,7 +470,7 @@ internal sealed class SqliteSystemDatabase : ISystemDatabase
 
             if (timeout is not null)
             {
-                InsertOperation(connection, workflowId, timeout); // already recorded by another execution: keep that one
+                InsertOperation(connection, workflowId, ownerXid, timeout); // already recorded by another execution: keep that one
             }
 
             Execute(connection, "COMMIT");
@@ -463,10 +493,10 @@ internal sealed class SqliteSystemDatabase : ISystemDatabase
         ON CONFLICT (workflow_uuid, function_id, key) DO UPDATE SET value = excluded.value, serialization = excluded.serialization
         """;
 
-    public Task<OperationRecord?> SetEventAsync(string workflowId, string key, string value, string serialization, int functionId, OperationRecord? operation, CancellationToken cancellationToken)
+    public Task<OperationRecord?> SetEventAsync(string workflowId, string? ownerXid, string key, string value, string serialization, int functionId, OperationRecord? operation, CancellationToken cancellationToken)
         => RunInTransactionAsync(connection =>
         {
-            if (operation is not null && InsertOperation(connection, workflowId, operation) is { } existing)
+            if (operation is not null && InsertOperation(connection, workflowId, ownerXid ?? string.Empty, operation) is { } existing)
             {
                 return existing;
             }
@@ -502,13 +532,23 @@ internal sealed class SqliteSystemDatabase : ISystemDatabase
     /// <summary>Other processes on the same file cannot signal this one: waiters poll.</summary>
     public bool NotifiesOtherProcesses => false;
 
-    public Task StartListeningAsync(Action<string> onMessage, Action<string> onEvent, Action onReconnect, CancellationToken stopping) => Task.CompletedTask;
+    /// <summary>Nothing to listen to; marks the instance alive with a locked file (see <see cref="SqliteLiveness"/>).</summary>
+    public Task<bool> StartListeningAsync(LiveInstance instance, Action<string> onMessage, Action<string> onEvent, Action onReconnect, CancellationToken stopping)
+    {
+        _liveness ??= new SqliteLiveness(_path, _logger);
+        return Task.FromResult(_liveness.MarkAlive(instance));
+    }
 
-    /// <summary>Inserts the operation unless one is recorded at its function id; returns the recorded one then.</summary>
-    private OperationRecord? InsertOperation(SqliteConnection connection, string workflowId, OperationRecord operation)
+    public Task<bool> IsInstanceGoneAsync(string instanceId, CancellationToken cancellationToken)
+        => Task.FromResult(new SqliteLiveness(_path, _logger).IsGone(instanceId));
+
+    /// <summary>Inserts the operation unless one is recorded at its function id; returns the recorded one then. Throws
+    /// <see cref="WorkflowFence.Refused"/>'s error when the workflow is not PENDING and owned by <paramref name="ownerXid"/>.</summary>
+    private OperationRecord? InsertOperation(SqliteConnection connection, string workflowId, string ownerXid, OperationRecord operation)
     {
         var insert = Command(connection, RecordOperationSql);
         Bind(insert, "$id", workflowId);
+        Bind(insert, "$owner", ownerXid);
         Bind(insert, "$fid", operation.FunctionId);
         Bind(insert, "$name", operation.FunctionName);
         Bind(insert, "$output", operation.Output);
@@ -518,7 +558,24 @@ internal sealed class SqliteSystemDatabase : ISystemDatabase
         Bind(insert, "$started", operation.StartedAt);
         Bind(insert, "$completed", operation.CompletedAt ?? operation.StartedAt ?? 0);
         Bind(insert, "$app", _options.ApplicationName);
-        return insert.ExecuteNonQuery() == 1 ? null : ReadOperation(connection, workflowId, operation.FunctionId);
+        if (insert.ExecuteNonQuery() == 1)
+        {
+            return null;
+        }
+
+        var fence = Command(connection, FenceSql);
+        Bind(fence, "$id", workflowId);
+        using (var reader = fence.ExecuteReader())
+        {
+            var found = reader.Read();
+            var status = found ? NullableString(reader, 0) : null;
+            if (!found || status != WorkflowStatuses.Pending || !string.Equals(NullableString(reader, 1), ownerXid, StringComparison.Ordinal))
+            {
+                throw WorkflowFence.Refused(workflowId, status);
+            }
+        }
+
+        return ReadOperation(connection, workflowId, operation.FunctionId);
     }
 
     private OperationRecord? ReadOperation(SqliteConnection connection, string workflowId, int functionId)
@@ -645,6 +702,7 @@ internal sealed class SqliteSystemDatabase : ISystemDatabase
             }
 
             _disposed = true;
+            _liveness?.Dispose();
             foreach (var command in _commands.Values)
             {
                 command.Dispose();
