@@ -78,5 +78,16 @@ public partial class WrongWorkflows
     [Workflow]
     public Task<int> TakesCallback(Func<int> callback) => Task.FromResult(callback());
 
+    // DBOS014: an async void workflow returns at its first await, so it would be recorded as finished too early.
+    [Workflow]
+    public async void FireAndForget(int orderId) => await Charge(orderId, () => 0);
+
+    [Step]
+    public async Task<string> ChargeAndNotify(int orderId)
+    {
+        // DBOS015: a workflow started inside a step is not a child, and is started again whenever the step runs again.
+        return await Child(orderId);
+    }
+
     private static string Stamp() => DateTime.Now.ToString("O");
 }

@@ -10,9 +10,9 @@ using Microsoft.CodeAnalysis.Operations;
 namespace Dbos.Analyzers;
 
 /// <summary>
-/// DBOS007–DBOS009: DBOS APIs used where they cannot work. Conservative: it reports only what is visible without
-/// guessing who calls a method, that is inside [Workflow], [Step] and [Transaction] bodies and in the program's
-/// entry point (which never runs inside a workflow).
+/// DBOS007–DBOS009: DBOS APIs used where they cannot work. Conservative: it reports what is certain, that is inside
+/// [Workflow], [Step] and [Transaction] bodies, in the program's entry point (which never runs inside a workflow), and,
+/// for workflow-only APIs, in helper methods that every known call reaches only from such places (see <see cref="Callers"/>).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class DurableContextAnalyzer : DiagnosticAnalyzer
@@ -34,11 +34,12 @@ public sealed class DurableContextAnalyzer : DiagnosticAnalyzer
             }
 
             var entryPoint = new Lazy<IMethodSymbol?>(() => start.Compilation.GetEntryPoint(start.CancellationToken), LazyThreadSafetyMode.ExecutionAndPublication);
-            start.RegisterOperationAction(c => Analyze(c, symbols, entryPoint), OperationKind.Invocation, OperationKind.PropertyReference);
+            var callers = new Callers(symbols, entryPoint);
+            start.RegisterOperationAction(c => Analyze(c, symbols, entryPoint, callers), OperationKind.Invocation, OperationKind.PropertyReference);
         });
     }
 
-    private static void Analyze(OperationAnalysisContext context, DurableSymbols symbols, Lazy<IMethodSymbol?> entryPoint)
+    private static void Analyze(OperationAnalysisContext context, DurableSymbols symbols, Lazy<IMethodSymbol?> entryPoint, Callers callers)
     {
         var (member, receiver) = context.Operation switch
         {
@@ -62,7 +63,7 @@ public sealed class DurableContextAnalyzer : DiagnosticAnalyzer
         {
             if (WorkflowOnly(member.Name) is { } allowedInSteps)
             {
-                CheckWorkflowOnly(context, symbols, containing, entryPoint, member.Name, allowedInSteps);
+                CheckWorkflowOnly(context, symbols, containing, entryPoint, callers, member.Name, allowedInSteps);
             }
 
             return;
@@ -106,13 +107,16 @@ public sealed class DurableContextAnalyzer : DiagnosticAnalyzer
         return type?.ContainingNamespace is { Name: "Dbos", ContainingNamespace.IsGlobalNamespace: true };
     }
 
-    private static void CheckWorkflowOnly(OperationAnalysisContext context, DurableSymbols symbols, IMethodSymbol containing, Lazy<IMethodSymbol?> entryPoint, string name, bool allowedInSteps)
+    private static void CheckWorkflowOnly(OperationAnalysisContext context, DurableSymbols symbols, IMethodSymbol containing, Lazy<IMethodSymbol?> entryPoint, Callers callers, string name, bool allowedInSteps)
     {
         var where = symbols.KindOf(containing) switch
         {
             DurableKind.Step when !allowedInSteps => "'" + containing.Name + "' is a [Step]",
             DurableKind.Transaction when !allowedInSteps => "'" + containing.Name + "' is a [Transaction]",
             DurableKind.None when IsEntryPoint(context, containing, entryPoint) => EntryPointDescription(containing, apposition: true) + " never runs inside a workflow",
+            // A lambda may be handed to anyone; only the helper's own body is judged by its callers.
+            DurableKind.None when !FunctionContext.IsInNestedFunction(context.Operation) && !SymbolEqualityComparer.Default.Equals(containing, entryPoint.Value)
+                => callers.OnlyOutsideWorkflows(containing, allowedInSteps, context.CancellationToken),
             _ => null,
         };
 

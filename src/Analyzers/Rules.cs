@@ -89,7 +89,7 @@ internal static class Rules
         "Durable method used as a delegate",
         "[{0}] method '{1}' is used as a delegate, and calls through a delegate are not durable (only direct calls are routed through DBOS); call it in a lambda instead: '{2}'",
         Usage,
-        DiagnosticSeverity.Warning,
+        DiagnosticSeverity.Error,
         "The Dbos generator intercepts each direct call of a [Workflow], [Step] or [Transaction] method. A method group turned into a delegate is called without interception, so the call is not checkpointed and a workflow is not started durably.");
 
     public static readonly DiagnosticDescriptor MethodCannotBeDurable = Create(
@@ -116,6 +116,31 @@ internal static class Rules
         DiagnosticSeverity.Warning,
         "A completed step is never run again: a replay returns its recorded result. Side effects of the step on the workflow's variables happen only in the first run.");
 
-    private static DiagnosticDescriptor Create(string id, string title, string message, string category, DiagnosticSeverity severity, string description)
-        => new(id, title, message, category, severity, isEnabledByDefault: true, description: description, helpLinkUri: HelpLinkBase + id + ".md");
+    public static readonly DiagnosticDescriptor AsyncVoidDurableMethod = Create(
+        "DBOS014",
+        "Durable method is async void",
+        "[{0}] method '{1}' is 'async void', so nothing can wait for it: DBOS would record the {2} as finished at its first 'await', and an exception thrown after it would crash the process; return 'Task' instead",
+        Design,
+        DiagnosticSeverity.Error,
+        "An async void method returns to its caller at its first await, and its exceptions are raised on the synchronization context instead of reaching the caller. DBOS records a workflow's, step's or transaction's outcome when the call returns, so it would record an unfinished method as done, and replay would skip the rest.");
+
+    public static readonly DiagnosticDescriptor WorkflowStartedInStep = Create(
+        "DBOS015",
+        "Workflow started inside a step",
+        "{0}: a workflow started inside a step is not recorded as a child of the calling workflow, so when the step runs again (a retry, or recovery after a crash before its result was recorded) it starts another one; start the workflow from the workflow's body instead",
+        Usage,
+        DiagnosticSeverity.Warning,
+        "A workflow called from a workflow's body is a child: its ID is derived from the parent's and recorded, so a replay finds the same child. Inside a [Step] or [Transaction] there is no such record, and every run of the step starts a new workflow with a new ID.");
+
+    public static readonly DiagnosticDescriptor DuplicateWorkflowClassName = Create(
+        "DBOS016",
+        "Two workflow classes store the same class name",
+        "Classes '{0}' and '{1}' both store their workflows with the class name '{2}', so recovery and DBOS clients cannot tell their workflows apart; give one of them its own name with [WorkflowClass(Name = \"...\")]",
+        Design,
+        DiagnosticSeverity.Error,
+        "Each workflow is stored with a class name (class_name) and a workflow name, and recovery and other DBOS clients find its code by the two. The class name is the simple class name unless [WorkflowClass(Name)] sets it, so classes named alike in different namespaces or outer classes would share it.",
+        WellKnownDiagnosticTags.CompilationEnd);
+
+    private static DiagnosticDescriptor Create(string id, string title, string message, string category, DiagnosticSeverity severity, string description, params string[] tags)
+        => new(id, title, message, category, severity, isEnabledByDefault: true, description: description, helpLinkUri: HelpLinkBase + id + ".md", customTags: tags);
 }

@@ -9,6 +9,7 @@ namespace Dbos.Analyzers;
 
 /// <summary>
 /// DBOS011: durable methods the generator cannot make durable (generic, by-reference, pointers, not in a class).
+/// DBOS014: <c>async void</c> durable methods, which return before they finish.
 /// DBOS012: types that portable JSON cannot store: a workflow's parameters and result, a step's or transaction's
 /// result (step arguments are not stored). CancellationToken is not storable: a workflow that is recovered runs in
 /// another process, where the caller's token means nothing.
@@ -18,7 +19,7 @@ public sealed class SignatureAnalyzer : DiagnosticAnalyzer
 {
     private const int MaxTypeDepth = 8;
 
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rules.MethodCannotBeDurable, Rules.TypeNotStorable);
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rules.MethodCannotBeDurable, Rules.TypeNotStorable, Rules.AsyncVoidDurableMethod);
 
     public override void Initialize(AnalysisContext context)
     {
@@ -51,6 +52,16 @@ public sealed class SignatureAnalyzer : DiagnosticAnalyzer
         if (declaration is null)
         {
             return;
+        }
+
+        if (method.IsAsync && method.ReturnsVoid)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(
+                Rules.AsyncVoidDurableMethod,
+                declaration.ReturnType.GetLocation(),
+                kind.ToString(),
+                method.Name,
+                kind.ToString().ToLowerInvariant()));
         }
 
         if (!ReportShape(context, method, kind, declaration))

@@ -24,27 +24,56 @@ public static partial class DBOS
     /// <c>var handle = await DBOS.StartWorkflowAsync(() => orders.PlaceOrder(42));</c>
     /// </summary>
     public static async Task<WorkflowHandle<TResult>> StartWorkflowAsync<TResult>(Func<Task<TResult>> workflowCall)
-        => (await StartCoreAsync(workflowCall).ConfigureAwait(false)).As<TResult>();
+    {
+        RejectMethodGroup(workflowCall);
+        return (await StartCoreAsync(workflowCall).ConfigureAwait(false)).As<TResult>();
+    }
 
     /// <inheritdoc cref="StartWorkflowAsync{TResult}(Func{Task{TResult}})"/>
-    public static Task<WorkflowHandle> StartWorkflowAsync(Func<Task> workflowCall) => StartCoreAsync(workflowCall);
+    public static Task<WorkflowHandle> StartWorkflowAsync(Func<Task> workflowCall)
+    {
+        RejectMethodGroup(workflowCall);
+        return StartCoreAsync(workflowCall);
+    }
 
     /// <summary>Starts a synchronous workflow in the background: <c>DBOS.StartWorkflow(() => reports.Build(day))</c>.</summary>
     public static WorkflowHandle<TResult> StartWorkflow<TResult>(Func<TResult> workflowCall)
     {
-        ArgumentNullException.ThrowIfNull(workflowCall);
+        RejectMethodGroup(workflowCall);
         return SyncOverAsync.Run(() => StartCoreAsync(() => Task.FromResult(workflowCall()))).As<TResult>();
     }
 
     /// <inheritdoc cref="StartWorkflow{TResult}(Func{TResult})"/>
     public static WorkflowHandle StartWorkflow(Action workflowCall)
     {
-        ArgumentNullException.ThrowIfNull(workflowCall);
+        RejectMethodGroup(workflowCall);
         return SyncOverAsync.Run(() => StartCoreAsync(() =>
         {
             workflowCall();
             return Task.CompletedTask;
         }));
+    }
+
+    /// <summary>A durable method passed as a method group (<c>DBOS.StartWorkflowAsync(orders.PlaceOrder)</c>) would be called
+    /// through the delegate, which no interceptor sees: its body would run once, not durably. Refused before it runs (DBOS010).</summary>
+    private static void RejectMethodGroup(Delegate workflowCall)
+    {
+        ArgumentNullException.ThrowIfNull(workflowCall);
+        var method = workflowCall.Method;
+        var declared = method.GetBaseDefinition();
+        bool Marked(Type attribute) => method.IsDefined(attribute, inherit: false) || declared.IsDefined(attribute, inherit: false);
+        var kind = Marked(typeof(WorkflowAttribute)) ? "[Workflow]"
+            : Marked(typeof(StepAttribute)) ? "[Step]"
+            : Marked(typeof(TransactionAttribute)) ? "[Transaction]"
+            : null;
+        if (kind is not null)
+        {
+            throw new ArgumentException(
+                $"DBOS.StartWorkflow was given {kind} method '{method.DeclaringType?.Name}.{method.Name}' as a method group, which would run it " +
+                $"through a delegate, not durably. Pass a lambda that calls it: DBOS.StartWorkflowAsync(() => {method.Name}(...)) (analyzer DBOS010). " +
+                "Nothing was started.",
+                nameof(workflowCall));
+        }
     }
 
     private static async Task<WorkflowHandle> StartCoreAsync(Func<Task> workflowCall)

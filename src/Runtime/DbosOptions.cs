@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Text.Json;
 using Dbos.Serialization;
 using Microsoft.Extensions.Logging;
@@ -46,7 +47,8 @@ public sealed partial class DbosOptions
     /// <summary>Whether start-up resumes this executor's PENDING workflows.</summary>
     public bool RecoverPendingWorkflows { get; set; } = true;
 
-    /// <summary>How long to try reaching the system database at start before failing.</summary>
+    /// <summary>How long to try reaching the system database at start before failing: a PostgreSQL server that is not up yet
+    /// (refusing connections, or still starting) is retried with backoff until then, with a logged warning per wait.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>How long shutdown waits for running workflows to reach a checkpoint; the rest are left to recovery.</summary>
@@ -72,7 +74,10 @@ public sealed partial class DbosOptions
         var failures = DbosOptionsValidator.Check(this, configurationPath: null);
         if (failures.Count > 0)
         {
-            throw new ArgumentException("Invalid DBOS settings: " + string.Join(" ", failures), "options");
+            // ParamName is the bad property when there is one (DbosOptions.SystemDatabaseUrl is the usual one).
+            throw new ArgumentException(
+                "Invalid DBOS settings: " + string.Join(" ", failures.Select(f => f.Message)),
+                failures.Count == 1 ? failures[0].Property : "options");
         }
 
         var copy = (DbosOptions)MemberwiseClone();

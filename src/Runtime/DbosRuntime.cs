@@ -32,6 +32,7 @@ public sealed class DbosRuntime : IAsyncDisposable
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ISystemDatabase? _database;
     private Task _startupRecovery = Task.CompletedTask;
+    private SuperJsonSerializer? _superJson; // reads DBOS TypeScript's default serialization with our JSON options
     private int _state; // 0 created, 1 started, 2 stopping, 3 stopped
 
     /// <summary>Creates a runtime; <see cref="StartAsync"/> connects, migrates and recovers.</summary>
@@ -459,7 +460,15 @@ public sealed class DbosRuntime : IAsyncDisposable
         switch (row.Status)
         {
             case WorkflowStatuses.Success:
-                result = (TResult)SerializerFor(row.Serialization).Deserialize(row.Output ?? "null", resultType)!;
+                try
+                {
+                    result = (TResult)SerializerFor(row.Serialization).Deserialize(row.Output ?? "null", resultType)!;
+                }
+                catch (DbosSerializationException e)
+                {
+                    throw new DbosSerializationException($"The result of workflow {row.WorkflowId} cannot be read as {resultType.FullName}. {e.Message}", e);
+                }
+
                 return true;
             case WorkflowStatuses.Error:
                 throw SerializerFor(row.Serialization).DeserializeError(row.Error ?? "{}");
@@ -473,7 +482,8 @@ public sealed class DbosRuntime : IAsyncDisposable
         }
     }
 
-    /// <summary>The serializer for a stored value: ours, or portable JSON, which every runtime reads.</summary>
+    /// <summary>The serializer for a stored value: ours, portable JSON (which every runtime writes) or DBOS TypeScript's
+    /// default <c>js_superjson</c> (read only, with our JSON options).</summary>
     internal IDbosSerializer SerializerFor(string? serialization)
     {
         if (serialization is null || serialization == Serializer.Name)
@@ -486,9 +496,12 @@ public sealed class DbosRuntime : IAsyncDisposable
             return PortableJsonSerializer.Default;
         }
 
-        throw new DbosSerializationException(
-            $"Serialization {serialization} is not available: the value was written by a DBOS client with another serializer. " +
-            "Write values that cross languages as portable_json.");
+        if (serialization == SuperJson.FormatName)
+        {
+            return _superJson ??= Serializer is PortableJsonSerializer portable ? new SuperJsonSerializer(portable.Options) : SuperJsonSerializer.Default;
+        }
+
+        throw StoredFormats.NotReadable(serialization, Serializer.Name);
     }
 
     internal ActiveWorkflow? TryBeginExecution(string workflowId)

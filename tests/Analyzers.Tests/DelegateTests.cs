@@ -85,7 +85,7 @@ public class DelegateTests
             public static Task<string> Build() => Task.FromResult("report");
         }
         """,
-        expected: new[] { Delegate(0, "Workflow", "Build", "() => Build()") });
+        expected: new[] { new DiagnosticResult("DBOS010", Microsoft.CodeAnalysis.DiagnosticSeverity.Error).WithLocation(0).WithArguments("Workflow", "Build", "() => Build()") });
 
     [Test]
     public Task Lambda_parameters_do_not_clash_with_locals() => Verify.VerifyAsync(

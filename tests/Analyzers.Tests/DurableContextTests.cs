@@ -148,6 +148,88 @@ public class DurableContextTests
         """,
         new DiagnosticResult(Rules.WorkflowOnlyApi).WithLocation(0).WithArguments("DBOS.RecvAsync", "the top-level statements of the program never runs inside a workflow")).RunAsync();
 
+    [Test]
+    public Task Workflow_only_APIs_in_helpers_called_only_outside_workflows_are_reported() => new CSharpAnalyzerTestWithOutput(
+        Usings + """
+        public static class Program
+        {
+            public static async Task Main()
+            {
+                Console.WriteLine(await WaitForReply());
+                await Poll();
+                await Shared();
+                Func<Task> later = Delegated;
+                await later();
+                await new Chat().Listen();
+            }
+
+            private static async Task<string?> WaitForReply() => await {|#0:DBOS.RecvAsync<string>("reply")|};
+
+            private static Task Poll() => Nap();
+
+            private static Task Nap() => {|#1:DBOS.SleepAsync(TimeSpan.FromSeconds(1))|};
+
+            // Also called from a workflow: it may run inside one.
+            internal static Task<string?> Shared() => DBOS.RecvAsync<string>("shared");
+
+            // Used as a delegate: who calls it is not known.
+            private static Task Delegated() => DBOS.SleepAsync(TimeSpan.Zero);
+
+            // Called by nobody here (a framework, reflection): not known either.
+            internal static Task Unused() => DBOS.SleepAsync(TimeSpan.Zero);
+
+            // Only calls each other: not known.
+            private static Task Ping() => Pong();
+
+            private static Task Pong() => DBOS.SleepAsync(TimeSpan.Zero).ContinueWith(_ => Ping());
+        }
+
+        public partial class Chat
+        {
+            [Workflow]
+            public async Task<string?> Talk() => await Program.Shared();
+
+            [Step]
+            public async Task Listen()
+            {
+                Console.WriteLine(await Receive());
+                await Publish();
+            }
+
+            private static async Task<string?> Receive() => await {|#2:DBOS.RecvAsync<string>()|};
+
+            // A step may set its workflow's events.
+            private static Task Publish() => DBOS.SetEventAsync("state", "listening");
+
+            // Overridable: a subclass's caller is not known.
+            protected virtual Task Wait() => DBOS.SleepAsync(TimeSpan.Zero);
+
+            private Task WaitFromMain() => Wait();
+        }
+        """,
+        new DiagnosticResult(Rules.WorkflowOnlyApi).WithLocation(0).WithArguments("DBOS.RecvAsync", "'WaitForReply' is only called from 'Main', the program's entry point, which never runs inside a workflow"),
+        new DiagnosticResult(Rules.WorkflowOnlyApi).WithLocation(1).WithArguments("DBOS.SleepAsync", "'Nap' is only called from 'Poll', which is only called from 'Main', the program's entry point, which never runs inside a workflow"),
+        new DiagnosticResult(Rules.WorkflowOnlyApi).WithLocation(2).WithArguments("DBOS.RecvAsync", "'Receive' is only called from [Step] 'Listen'")).RunAsync();
+
+    [Test]
+    public Task In_a_library_helpers_other_assemblies_can_call_are_not_judged() => Verify.VerifyAsync(
+        Usings + """
+        public partial class Jobs
+        {
+            [Step]
+            public async Task Run()
+            {
+                Console.WriteLine(await Helper());
+                Console.WriteLine(await Inner());
+            }
+
+            public static async Task<string?> Helper() => await DBOS.RecvAsync<string>();
+
+            internal static async Task<string?> Inner() => await {|#0:DBOS.RecvAsync<string>()|};
+        }
+        """,
+        new[] { new DiagnosticResult(Rules.WorkflowOnlyApi).WithLocation(0).WithArguments("DBOS.RecvAsync", "'Inner' is only called from [Step] 'Run'") });
+
     private static DiagnosticResult Control(int location, string api, string transaction)
         => new DiagnosticResult(Rules.TransactionControlInTransaction).WithLocation(location).WithArguments(api, transaction);
 

@@ -23,13 +23,14 @@ public class PackagingTests
         var unshipped = File.ReadAllLines(Path.Combine(root, "src", "Analyzers", "AnalyzerReleases.Unshipped.md"));
         var index = File.ReadAllText(Path.Combine(root, "docs", "analyzers", "README.md"));
         var descriptors = Descriptors();
-        Assert.That(descriptors.Select(d => d.Id), Is.EqualTo(Enumerable.Range(1, 13).Select(i => $"DBOS{i:000}")));
+        Assert.That(descriptors.Select(d => d.Id), Is.EqualTo(Enumerable.Range(1, 16).Select(i => $"DBOS{i:000}")));
         foreach (var descriptor in descriptors)
         {
             var page = Path.Combine(root, "docs", "analyzers", descriptor.Id + ".md");
             Assert.That(File.Exists(page), Is.True, page);
             Assert.That(File.ReadAllText(page), Does.StartWith("# " + descriptor.Id + ": " + descriptor.Title));
-            Assert.That(index, Does.Contain("[" + descriptor.Id + "](" + descriptor.Id + ".md)"));
+            Assert.That(File.ReadAllText(page), Does.Contain("**Severity:** " + descriptor.DefaultSeverity), page);
+            Assert.That(index, Does.Contain("| [" + descriptor.Id + "](" + descriptor.Id + ".md) | " + descriptor.DefaultSeverity + " |"));
             Assert.That(descriptor.HelpLinkUri, Is.EqualTo(Rules.HelpLinkBase + descriptor.Id + ".md"));
             Assert.That(
                 unshipped.Any(l => l.StartsWith(descriptor.Id + " | " + descriptor.Category + " | " + descriptor.DefaultSeverity + " |", StringComparison.Ordinal)),

@@ -44,6 +44,10 @@ public class RepositoryTests
                 // BasicWorkflows.TakesDelegate: a workflow argument that cannot be serialized fails at the call.
                 "DBOS012 tests/Runtime.Tests/Workflows/TestWorkflows.cs: Parameter 'callback' of [Workflow] 'TakesDelegate'",
 
+                // WorkflowTests: DBOS.StartWorkflowAsync of a method group is refused before the body runs.
+                "DBOS010 tests/Runtime.Tests/WorkflowTests.cs: [Workflow] method 'CountsItsRuns'",
+                "DBOS010 tests/Runtime.Tests/WorkflowTests.cs: [Step] method 'CountsItsStepRuns'",
+
                 // TransactionWorkflows.Hijack: committing, rolling back or beginning on DBOS.SqlSession throws.
                 "DBOS008 tests/Runtime.Tests/Transactions/TransactionWorkflows.cs: 'DatabaseFacade.CommitTransactionAsync'",
                 "DBOS008 tests/Runtime.Tests/Transactions/TransactionWorkflows.cs: 'IDbContextTransaction.Commit'",

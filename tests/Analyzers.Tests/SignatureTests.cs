@@ -125,6 +125,62 @@ public class SignatureTests
         }
         """);
 
+    [Test]
+    public Task Async_void_durable_methods_are_errors() => Verify.VerifyAsync(
+        Usings + """
+        public partial class Alarms
+        {
+            [Workflow]
+            public async {|#0:void|} Ring(int times)
+            {
+                Tick();
+                await Task.Yield();
+            }
+
+            [Step]
+            public async {|#1:void|} Tick() => await Task.Yield();
+
+            [Transaction]
+            private static async {|#2:void|} Save() => await Task.Yield();
+
+            // A synchronous void method and an async Task are fine, and so is an async void method that is not durable.
+            [Step]
+            public void Log(string text) { }
+
+            [Workflow]
+            public async Task Snooze() => await Task.Yield();
+
+            private async void OnClick() => await Task.Yield();
+        }
+        """,
+        new[]
+        {
+            AsyncVoid(0, "Workflow", "Ring", "workflow"),
+            AsyncVoid(1, "Step", "Tick", "step"),
+            AsyncVoid(2, "Transaction", "Save", "transaction"),
+        });
+
+    [Test]
+    public Task The_fix_returns_Task() => CodeFixVerifier<SignatureAnalyzer, Dbos.Analyzers.CodeFixes.AsyncVoidCodeFix>.VerifyAsync(
+        Usings + """
+        public partial class Alarms
+        {
+            [Workflow]
+            public async {|#0:void|} Ring(int times) => await Task.Yield();
+        }
+        """,
+        Usings + """
+        public partial class Alarms
+        {
+            [Workflow]
+            public async Task Ring(int times) => await Task.Yield();
+        }
+        """,
+        expected: new[] { AsyncVoid(0, "Workflow", "Ring", "workflow") });
+
+    private static DiagnosticResult AsyncVoid(int location, string kind, string method, string what)
+        => new DiagnosticResult(Rules.AsyncVoidDurableMethod).WithLocation(location).WithArguments(kind, method, what);
+
     private static DiagnosticResult Shape(int location, string kind, string method, string reason)
         => new DiagnosticResult(Rules.MethodCannotBeDurable).WithLocation(location).WithArguments(kind, method, reason);
 

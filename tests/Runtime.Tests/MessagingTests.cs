@@ -22,6 +22,39 @@ public sealed class MessagingTests(string engine) : EngineTest(engine)
     }
 
     [Test]
+    public async Task Destinations_topics_keys_and_idempotency_keys_with_an_unpaired_surrogate_are_rejected_before_anything_is_written()
+    {
+        await LaunchAsync();
+        const string lone = "x-\uD800";
+        var receiver = await StartAsync("receiver", () => MessagingWorkflows.ReceiveOne("t", 30));
+
+        await Assert.ThrowsAsync<ArgumentException>(() => DBOS.SendAsync(lone, "m"));
+        var topic = await Assert.ThrowsAsync<ArgumentException>(() => DBOS.SendAsync("receiver", "m", topic: lone));
+        Assert.That(topic!.Message, Does.Contain("A topic").And.Contain("U+D800"));
+        var key = await Assert.ThrowsAsync<ArgumentException>(() => DBOS.SendAsync("receiver", "m", "t", idempotencyKey: lone));
+        Assert.That(key!.Message, Does.Contain("An idempotency key"));
+        var eventKey = await Assert.ThrowsAsync<ArgumentException>(() => DBOS.GetEventAsync<string>("receiver", lone, TimeSpan.Zero));
+        Assert.That(eventKey!.Message, Does.Contain("An event key"));
+        Assert.That(await CountAsync("SELECT COUNT(*) FROM {s}notifications"), Is.Zero);
+
+        using (new SetWorkflowID("sets-event"))
+        {
+            await Assert.ThrowsAsync<ArgumentException>(() => MessagingWorkflows.SetsEvent(lone));
+        }
+
+        using (new SetWorkflowID("receives-on-bad-topic"))
+        {
+            await Assert.ThrowsAsync<ArgumentException>(() => MessagingWorkflows.ReceiveOne(lone, 30));
+        }
+
+        Assert.That(await CountAsync("SELECT COUNT(*) FROM {s}workflow_events"), Is.Zero);
+        Assert.That(await CountAsync("SELECT COUNT(*) FROM {s}operation_outputs WHERE workflow_uuid IN ('sets-event', 'receives-on-bad-topic')"), Is.Zero);
+
+        await DBOS.SendAsync("receiver", "after", "t");
+        Assert.That(await receiver.GetResultAsync(), Is.EqualTo("after"));
+    }
+
+    [Test]
     public async Task A_thousand_messages_arrive_in_the_order_they_were_sent()
     {
         await LaunchAsync();

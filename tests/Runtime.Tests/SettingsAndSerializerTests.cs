@@ -27,6 +27,32 @@ public sealed class ConnectionSettingTests
     public void SQLite_settings_name_a_file(string setting, string path)
         => Assert.That(SystemDatabaseFactory.SqlitePath(setting), Is.EqualTo(path));
 
+    [TestCase("postgressql://user@db:5432/app", "'postgressql://' is not recognized")]
+    [TestCase("mysql://user:pw@db/app", "'mysql://' is not recognized")]
+    [TestCase("sqlserver://db/app", "'sqlserver://' is not recognized")]
+    [TestCase("postgresql:/db/app", "'postgresql:' must be followed by '//'")]
+    [TestCase("sqlite:/app.sqlite", "'sqlite:' must be followed by '//'")]
+    public async Task A_setting_with_an_unknown_scheme_fails_at_launch_and_creates_nothing(string setting, string reason)
+    {
+        var workingDirectory = Directory.GetCurrentDirectory();
+        var before = Directory.GetFileSystemEntries(workingDirectory);
+        var e = await Assert.ThrowsAsync<ArgumentException>(async () => await (await DbosRuntime.LaunchAsync(new DbosOptions { SystemDatabaseUrl = setting })).DisposeAsync());
+
+        Assert.That(e!.Message, Does.Contain(reason));
+        Assert.That(e.Message, Does.Contain("postgresql://").And.Contain("Host=...").And.Contain("sqlite:///").And.Contain("Data Source=").And.Contain("SQLite file path"));
+        Assert.That(e.ParamName, Is.EqualTo("SystemDatabaseUrl"));
+        Assert.That(Directory.GetFileSystemEntries(workingDirectory), Is.EquivalentTo(before), "nothing is created in the working directory");
+        Assert.That(Path.Exists(Path.GetFullPath(setting)), Is.False);
+    }
+
+    [TestCase("C:/data/dbos.sqlite")]
+    [TestCase("file.v2:x.sqlite")]
+    public void A_path_with_a_colon_that_is_no_scheme_stays_a_SQLite_path(string setting)
+    {
+        Assert.DoesNotThrow(() => SystemDatabaseFactory.RejectUnknownScheme(setting));
+        Assert.That(SystemDatabaseFactory.IsPostgres(setting), Is.False);
+    }
+
     [Test]
     public void A_relative_SQLite_path_is_relative_to_the_working_directory()
     {

@@ -106,6 +106,40 @@ public sealed class WorkflowTests(string engine) : EngineTest(engine)
     }
 
     [Test]
+    public async Task Workflow_ids_with_an_unpaired_surrogate_are_rejected_before_anything_is_written()
+    {
+        await LaunchAsync();
+        // Built in code: an attribute argument cannot hold an unpaired surrogate.
+        foreach (var id in new[] { "wf-\uD800", "\uDC00-wf", "wf-\uD83D", "wf-\uDE00\uD83D", "wf-\0" })
+        {
+            var error = Assert.Throws<ArgumentException>(() => _ = new SetWorkflowID(id), id);
+            Assert.That(error!.Message, Does.Contain("A workflow ID").And.Contain("U+"), id);
+        }
+
+        Assert.That(await CountAsync("SELECT COUNT(*) FROM {s}workflow_status"), Is.Zero);
+        await Assert.ThrowsAsync<ArgumentException>(() => DBOS.RetrieveWorkflowAsync<string>("wf-\uD800"));
+    }
+
+    [Test]
+    public async Task A_workflow_id_with_characters_beyond_the_basic_plane_is_stored_exactly()
+    {
+        await LaunchAsync();
+        const string id = "wf-\uD83D\uDE00-\uD83D\uDE01"; // two emoji: the IDs differ only in their last surrogate pair
+        using (new SetWorkflowID(id))
+        {
+            Assert.That(await BasicWorkflows.ThreeSteps(1), Is.EqualTo("r4"));
+        }
+
+        using (new SetWorkflowID("wf-\uD83D\uDE00-\uD83D\uDE02"))
+        {
+            Assert.That(await BasicWorkflows.ThreeSteps(2), Is.EqualTo("r6"));
+        }
+
+        var ids = (await QueryAsync("SELECT workflow_uuid FROM {s}workflow_status ORDER BY workflow_uuid")).Select(r => (string)r[0]!).ToList();
+        Assert.That(ids, Is.EqualTo(new[] { id, "wf-\uD83D\uDE00-\uD83D\uDE02" }));
+    }
+
+    [Test]
     public async Task An_over_long_workflow_id_is_rejected()
     {
         await LaunchAsync();
@@ -236,6 +270,25 @@ public sealed class WorkflowTests(string engine) : EngineTest(engine)
         await LaunchAsync();
         var error = await Assert.ThrowsAsync<ArgumentException>(() => DBOS.StartWorkflowAsync(() => Task.FromResult(1)));
         Assert.That(error!.Message, Does.Contain("[Workflow]"));
+    }
+
+    [Test]
+    public async Task StartWorkflow_of_a_durable_method_group_is_refused_before_its_body_runs()
+    {
+        await LaunchAsync();
+#pragma warning disable DBOS010 // deliberately a method group: a test checks that the runtime refuses it before the body runs
+        var workflow = await Assert.ThrowsAsync<ArgumentException>(() => DBOS.StartWorkflowAsync(BasicWorkflows.CountsItsRuns));
+        var step = await Assert.ThrowsAsync<ArgumentException>(() => DBOS.StartWorkflowAsync(BasicWorkflows.CountsItsStepRuns));
+#pragma warning restore DBOS010
+
+        Assert.That(workflow!.Message, Does.Contain("[Workflow] method 'BasicWorkflows.CountsItsRuns'").And.Contain("() => CountsItsRuns(...)").And.Contain("DBOS010"));
+        Assert.That(step!.Message, Does.Contain("[Step] method 'BasicWorkflows.CountsItsStepRuns'"));
+        Assert.That(Probe.Count("counts-its-runs") + Probe.Count("counts-its-step-runs"), Is.Zero, "neither body ran");
+        Assert.That(await CountAsync("SELECT COUNT(*) FROM {s}workflow_status"), Is.Zero);
+
+        var handle = await DBOS.StartWorkflowAsync(() => BasicWorkflows.CountsItsRuns());
+        Assert.That(await handle.GetResultAsync(), Is.EqualTo("ran"));
+        Assert.That(Probe.Count("counts-its-runs"), Is.EqualTo(1));
     }
 
     [Test]

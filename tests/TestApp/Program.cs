@@ -1,6 +1,7 @@
 using System;
 using System.Globalization;
 using System.IO;
+using System.Threading;
 using System.Threading.Tasks;
 using Dbos;
 
@@ -13,6 +14,7 @@ namespace Dbos.TestApp;
 ///   migrate DB                                       migrates the system database
 ///   transaction DB APP_DB WORKFLOW_ID KILL_AT        a [Transaction] on APP_DB, optionally SIGKILLed right after it commits (TransactionMode.cs)
 ///   context DB WORKFLOW_ID EFFECT_FILE start|resume  a workflow started with a user and a request, SIGKILLed, then recovered (ContextMode.cs)
+///   fleet-start|fleet-recover ...                    many workflows left PENDING by a SIGKILL, recovered by several processes (FleetMode.cs)
 /// </summary>
 public static class Program
 {
@@ -113,6 +115,10 @@ public static class Program
             case "context":
                 return await ContextMode.RunAsync(options, args);
 
+            case "fleet-start":
+            case "fleet-recover":
+                return await FleetMode.RunAsync(options, args);
+
             default:
                 Console.Error.WriteLine("unknown mode " + mode);
                 return 2;
@@ -127,9 +133,23 @@ internal static class Effects
     public static int StepDelayMs { get; set; }
 
     /// <summary>The step's side effect: one line, flushed to the OS before the step returns.</summary>
-    public static void Append(string line)
+    public static void Append(string line) => AppendTo(File, line);
+
+    private static readonly object AppendGate = new();
+
+    /// <summary>Appends one line to <paramref name="path"/>. One writer at a time in this process: each stream seeks to the end
+    /// when it opens, so two concurrent appends could overwrite each other. (Other processes write files of their own.)</summary>
+    public static void AppendTo(string path, string line)
     {
-        using var stream = new FileStream(File, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
+        lock (AppendGate)
+        {
+            AppendLocked(path, line);
+        }
+    }
+
+    private static void AppendLocked(string path, string line)
+    {
+        using var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
         var bytes = System.Text.Encoding.UTF8.GetBytes(line + "\n");
         stream.Write(bytes);
         stream.Flush(flushToDisk: true);

@@ -13,11 +13,15 @@ namespace Dbos.Analyzers.Determinism;
 /// <summary>A call from a method body to another method written in this compilation.</summary>
 internal sealed record SourceCall(IMethodSymbol Callee, IOperation Operation);
 
-/// <summary>What one method body does directly: the listed APIs it uses and the source methods it calls.</summary>
-internal sealed record MethodFacts(ImmutableArray<ApiUse> Uses, ImmutableArray<SourceCall> Calls)
+/// <summary>What one method body does directly: the listed APIs it uses, the source methods it calls (followed) and the
+/// [Workflow] methods it calls (not followed: each is a workflow of its own).</summary>
+internal sealed record MethodFacts(ImmutableArray<ApiUse> Uses, ImmutableArray<SourceCall> Calls, ImmutableArray<SourceCall> WorkflowCalls)
 {
-    public static readonly MethodFacts Empty = new(ImmutableArray<ApiUse>.Empty, ImmutableArray<SourceCall>.Empty);
+    public static readonly MethodFacts Empty = new(ImmutableArray<ApiUse>.Empty, ImmutableArray<SourceCall>.Empty, ImmutableArray<SourceCall>.Empty);
 }
+
+/// <summary>A [Workflow] call reached through calls: the methods on the way (first the callee of the examined body) and the call.</summary>
+internal sealed record ReachedWorkflowCall(ImmutableArray<IMethodSymbol> Path, SourceCall Call);
 
 /// <summary>A listed API reached through calls: the methods on the way (first the callee of the workflow) and the use.</summary>
 internal sealed record ReachedUse(ImmutableArray<IMethodSymbol> Path, ApiUse Use);
@@ -38,36 +42,89 @@ internal sealed class CallGraph
     private readonly Compilation _compilation;
     private readonly ConcurrentDictionary<IMethodSymbol, MethodFacts> _facts = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<IMethodSymbol, ImmutableArray<ReachedUse>> _reached = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<IMethodSymbol, ReachedWorkflowCall?> _reachedWorkflows = new(SymbolEqualityComparer.Default);
 
-    public CallGraph(DurableSymbols symbols)
+    private readonly bool _withApis;
+
+    /// <param name="symbols">The compilation's Dbos symbols.</param>
+    /// <param name="withApis">Whether to look for the listed APIs; without, only calls are collected (cheaper).</param>
+    public CallGraph(DurableSymbols symbols, bool withApis = true)
     {
         _symbols = symbols;
         _compilation = symbols.Compilation;
+        _withApis = withApis;
     }
 
     /// <summary>The direct facts of a body whose operations the caller already has (a workflow's own body).</summary>
     public MethodFacts Examine(IEnumerable<IOperation> bodies, CancellationToken cancellationToken)
     {
         var operations = bodies.SelectMany(b => b.DescendantsAndSelf()).ToList();
-        var durableTasks = DurableTaskLocals.Collect(_symbols, operations);
+        var durableTasks = _withApis ? DurableTaskLocals.Collect(_symbols, operations) : null;
         var uses = ImmutableArray.CreateBuilder<ApiUse>();
         var calls = ImmutableArray.CreateBuilder<SourceCall>();
+        var workflowCalls = ImmutableArray.CreateBuilder<SourceCall>();
         foreach (var operation in operations)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (ApiCatalog.Classify(operation, durableTasks) is { } use)
+            if (durableTasks is not null && ApiCatalog.Classify(operation, durableTasks) is { } use)
             {
                 uses.Add(use);
                 continue;
             }
 
-            if (CalleeOf(operation) is { } callee && IsFollowed(callee))
+            if (CalleeOf(operation) is { } callee)
             {
-                calls.Add(new SourceCall(callee, operation));
+                if (IsFollowed(callee))
+                {
+                    calls.Add(new SourceCall(callee, operation));
+                }
+                else if (operation is IInvocationOperation && _symbols.KindOf(callee) == DurableKind.Workflow)
+                {
+                    workflowCalls.Add(new SourceCall(callee, operation));
+                }
             }
         }
 
-        return new MethodFacts(uses.ToImmutable(), calls.ToImmutable());
+        return new MethodFacts(uses.ToImmutable(), calls.ToImmutable(), workflowCalls.ToImmutable());
+    }
+
+    /// <summary>The first [Workflow] call the callee makes, itself or through the methods it calls, or null.</summary>
+    public ReachedWorkflowCall? ReachedWorkflow(IMethodSymbol callee, CancellationToken cancellationToken)
+        => _reachedWorkflows.GetOrAdd(callee, c => SearchWorkflowCall(c, cancellationToken));
+
+    private ReachedWorkflowCall? SearchWorkflowCall(IMethodSymbol start, CancellationToken cancellationToken)
+    {
+        var visited = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+        var path = new List<IMethodSymbol>();
+
+        ReachedWorkflowCall? Visit(IMethodSymbol method)
+        {
+            if (!visited.Add(method))
+            {
+                return null;
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            path.Add(method);
+            var facts = FactsOf(method, cancellationToken);
+            if (facts.WorkflowCalls.Length > 0)
+            {
+                return new ReachedWorkflowCall(path.ToImmutableArray(), facts.WorkflowCalls[0]);
+            }
+
+            foreach (var call in facts.Calls)
+            {
+                if (Visit(call.Callee) is { } found)
+                {
+                    return found;
+                }
+            }
+
+            path.RemoveAt(path.Count - 1);
+            return null;
+        }
+
+        return Visit(start);
     }
 
     /// <summary>For each rule, the first listed API the callee reaches (itself or through the methods it calls).</summary>

@@ -139,7 +139,7 @@ internal static class ClassEmitter
         writer.WriteLine("internal static readonly global::Dbos.Internal.WorkflowDescriptor " + field + " = new(");
         writer.Indent();
         writer.WriteLine(nameLiteral + ",");
-        writer.WriteLine(Literal(method.Class.MetadataName) + ",");
+        writer.WriteLine(Literal(method.Class.StoredName) + ",");
         writer.WriteLine(maxRecoveryAttempts + ",");
         writer.WriteLine(method.Parameters.Count == 0
             ? "global::System.Array.Empty<string>(),"

@@ -38,7 +38,8 @@ internal readonly record struct ContainingTypeModel(string Keyword, string Name)
 /// <param name="ContainingTypes">Enclosing types, outermost first.</param>
 /// <param name="Keyword"><c>class</c> or <c>record</c>.</param>
 /// <param name="Name">The escaped simple name, as written in code.</param>
-/// <param name="MetadataName">The unescaped simple name, stored as the workflow's class name.</param>
+/// <param name="MetadataName">The unescaped simple name.</param>
+/// <param name="StoredName">The class name stored with its workflows: <c>[WorkflowClass(Name)]</c>, else <paramref name="MetadataName"/>.</param>
 /// <param name="FullyQualifiedName">E.g. <c>global::Shop.Orders</c>.</param>
 /// <param name="IsStatic">A static class.</param>
 /// <param name="IsAbstract">An abstract class (not registered in DI, no fallback constructor).</param>
@@ -52,6 +53,7 @@ internal readonly record struct ClassModel(
     string Keyword,
     string Name,
     string MetadataName,
+    string StoredName,
     string FullyQualifiedName,
     bool IsStatic,
     bool IsAbstract,

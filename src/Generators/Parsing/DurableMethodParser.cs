@@ -19,6 +19,7 @@ internal static class DurableMethodParser
     public const string StepAttribute = "Dbos.StepAttribute";
     public const string TransactionAttribute = "Dbos.TransactionAttribute";
     public const string RequiredRolesAttribute = "Dbos.RequiredRolesAttribute";
+    public const string WorkflowClassAttribute = "Dbos.WorkflowClassAttribute";
 
     /// <summary>How types appear in signatures: fully qualified, with nullable reference annotations.</summary>
     internal static readonly SymbolDisplayFormat SignatureFormat = SymbolDisplayFormat.FullyQualifiedFormat
@@ -145,6 +146,7 @@ internal static class DurableMethodParser
             KeywordOf((TypeDeclarationSyntax)declaration.Parent!),
             Escape(type.Name),
             type.Name,
+            StoredClassName(type),
             fullName,
             type.IsStatic,
             type.IsAbstract,
@@ -152,6 +154,14 @@ internal static class DurableMethodParser
             IsEffectivelyPublic(type),
             HasCallableParameterlessConstructor(type) ? "static () => new " + fullName + "()" : null,
             BaseGetsDbosClass(type, compilation));
+    }
+
+    /// <summary>The class name stored with the class's workflows: <c>[WorkflowClass(Name)]</c> when set, else the simple name.</summary>
+    internal static string StoredClassName(INamedTypeSymbol type)
+    {
+        var attribute = type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == WorkflowClassAttribute);
+        var name = attribute is null ? null : GetNamedArgument<string>(attribute, "Name");
+        return string.IsNullOrWhiteSpace(name) ? type.Name : name!;
     }
 
     private static string KeywordOf(TypeDeclarationSyntax declaration) => declaration switch

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using System.Threading;
 using Dbos.SystemDatabase;
 using Dbos.SystemDatabase.Postgres;
@@ -18,19 +19,22 @@ internal sealed class DbosOptionsValidator(string? configurationPath) : IValidat
     public ValidateOptionsResult Validate(string? name, DbosOptions options)
     {
         var failures = Check(options, configurationPath);
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures.Select(f => f.Message));
     }
 
-    public static List<string> Check(DbosOptions options, string? configurationPath)
+    /// <summary>Each bad setting: the property and a message that starts with its key.</summary>
+    public static List<(string Property, string Message)> Check(DbosOptions options, string? configurationPath)
     {
-        var failures = new List<string>();
+        var failures = new List<(string Property, string Message)>();
         string Key(string property) => configurationPath is null ? "DbosOptions." + property : configurationPath + ":" + property;
+        void Fail(string property, string message) => failures.Add((property, message));
 
         if (!string.IsNullOrWhiteSpace(options.SystemDatabaseUrl))
         {
             var setting = options.SystemDatabaseUrl.Trim();
             try
             {
+                SystemDatabaseFactory.RejectUnknownScheme(setting);
                 if (SystemDatabaseFactory.IsPostgres(setting))
                 {
                     PostgresConnectionStrings.Normalize(setting);
@@ -42,13 +46,13 @@ internal sealed class DbosOptionsValidator(string? configurationPath) : IValidat
             }
             catch (ArgumentException e)
             {
-                failures.Add($"{Key(nameof(DbosOptions.SystemDatabaseUrl))}: {Unwrap(e)}");
+                Fail(nameof(DbosOptions.SystemDatabaseUrl), $"{Key(nameof(DbosOptions.SystemDatabaseUrl))}: {Unwrap(e, nameof(DbosOptions.SystemDatabaseUrl))}");
             }
         }
 
         if (string.IsNullOrWhiteSpace(options.SystemDatabaseSchema))
         {
-            failures.Add($"{Key(nameof(DbosOptions.SystemDatabaseSchema))} is empty: name the PostgreSQL schema of the system tables (DBOS's default is 'dbos').");
+            Fail(nameof(DbosOptions.SystemDatabaseSchema), $"{Key(nameof(DbosOptions.SystemDatabaseSchema))} is empty: name the PostgreSQL schema of the system tables (DBOS's default is 'dbos').");
         }
         else
         {
@@ -58,34 +62,38 @@ internal sealed class DbosOptionsValidator(string? configurationPath) : IValidat
             }
             catch (ArgumentException e)
             {
-                failures.Add($"{Key(nameof(DbosOptions.SystemDatabaseSchema))}: {Unwrap(e)}");
+                Fail(nameof(DbosOptions.SystemDatabaseSchema), $"{Key(nameof(DbosOptions.SystemDatabaseSchema))}: {Unwrap(e, nameof(DbosOptions.SystemDatabaseSchema))}");
             }
         }
 
         if (options.SystemDatabasePoolSize < 1)
         {
-            failures.Add($"{Key(nameof(DbosOptions.SystemDatabasePoolSize))} is {options.SystemDatabasePoolSize.ToString(CultureInfo.InvariantCulture)}: it must be at least 1 (the default is 20).");
+            Fail(nameof(DbosOptions.SystemDatabasePoolSize), $"{Key(nameof(DbosOptions.SystemDatabasePoolSize))} is {options.SystemDatabasePoolSize.ToString(CultureInfo.InvariantCulture)}: it must be at least 1 (the default is 20).");
         }
 
         if (options.ConnectTimeout <= TimeSpan.Zero)
         {
-            failures.Add($"{Key(nameof(DbosOptions.ConnectTimeout))} is {options.ConnectTimeout.ToString("c", CultureInfo.InvariantCulture)}: it must be positive (the default is 00:00:15).");
+            Fail(nameof(DbosOptions.ConnectTimeout), $"{Key(nameof(DbosOptions.ConnectTimeout))} is {options.ConnectTimeout.ToString("c", CultureInfo.InvariantCulture)}: it must be positive (the default is 00:00:15).");
         }
 
         if (options.ShutdownTimeout < TimeSpan.Zero && options.ShutdownTimeout != Timeout.InfiniteTimeSpan)
         {
-            failures.Add($"{Key(nameof(DbosOptions.ShutdownTimeout))} is {options.ShutdownTimeout.ToString("c", CultureInfo.InvariantCulture)}: it must be zero or more (the default is 00:00:10).");
+            Fail(nameof(DbosOptions.ShutdownTimeout), $"{Key(nameof(DbosOptions.ShutdownTimeout))} is {options.ShutdownTimeout.ToString("c", CultureInfo.InvariantCulture)}: it must be zero or more (the default is 00:00:10).");
         }
 
         if (options.TimeProvider is null)
         {
-            failures.Add($"DbosOptions.{nameof(DbosOptions.TimeProvider)} is null: leave it at TimeProvider.System or set a clock.");
+            Fail(nameof(DbosOptions.TimeProvider), $"DbosOptions.{nameof(DbosOptions.TimeProvider)} is null: leave it at TimeProvider.System or set a clock.");
         }
 
         return failures;
     }
 
-    /// <summary>The message without the " (Parameter 'x')" that names an internal parameter.</summary>
-    private static string Unwrap(ArgumentException e)
-        => e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", string.Empty, StringComparison.Ordinal);
+    /// <summary>The message without the " (Parameter 'x')" of an internal parameter and without naming the property again
+    /// (the failure starts with its key).</summary>
+    private static string Unwrap(ArgumentException e, string property)
+    {
+        var message = e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", string.Empty, StringComparison.Ordinal);
+        return message.Replace($" (DbosOptions.{property})", string.Empty, StringComparison.Ordinal);
+    }
 }

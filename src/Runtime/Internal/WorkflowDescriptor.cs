@@ -10,7 +10,7 @@ namespace Dbos.Internal;
 public sealed class WorkflowDescriptor
 {
     /// <param name="name">The stable workflow name (<c>[Workflow(Name)]</c> or the method name).</param>
-    /// <param name="className">The class name stored in <c>class_name</c> (the simple name of the declaring class).</param>
+    /// <param name="className">The class name stored in <c>class_name</c>: <c>[WorkflowClass(Name)]</c>, else the simple name of the declaring class.</param>
     /// <param name="maxRecoveryAttempts">From <c>[Workflow(MaxRecoveryAttempts)]</c>.</param>
     /// <param name="parameterNames">The method's parameter names, in order.</param>
     /// <param name="parameterTypes">The method's parameter types, in order.</param>

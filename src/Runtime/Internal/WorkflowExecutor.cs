@@ -237,6 +237,10 @@ internal static class WorkflowExecutor
             {
                 runtime.Logger.LogDebug(e, "Workflow {WorkflowId} ({Name}) was interrupted by shutdown; it will resume at the next start.", workflowId, workflow.QualifiedName);
             }
+            catch (DbosException e) when (WorkflowFence.IsRefusal(e))
+            {
+                runtime.Logger.LogInformation("Workflow {WorkflowId} ({Name}) stopped here: {Reason}", workflowId, workflow.QualifiedName, e.Message);
+            }
             catch (Exception e)
             {
                 runtime.Logger.LogDebug(e, "Workflow {WorkflowId} ({Name}) failed.", workflowId, workflow.QualifiedName);

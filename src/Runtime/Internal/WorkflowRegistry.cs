@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
@@ -31,8 +32,10 @@ internal sealed class WorkflowRegistry
                 }
 
                 throw new InvalidOperationException(
-                    $"Two workflows are registered as '{workflow.QualifiedName}'. Give one of them a different [Workflow(Name = \"...\")] " +
-                    "or rename its class: recovery finds a workflow's code by class and name.");
+                    $"Two workflows are registered with class name '{workflow.ClassName}' and workflow name '{workflow.Name}': one in " +
+                    $"{DeclaringClass(existing)}, one in {DeclaringClass(workflow)}. Recovery and DBOS clients find a workflow's code by " +
+                    "these two names, so each pair must be unique: give one class its own stored name with [WorkflowClass(Name = \"...\")], " +
+                    "or one workflow another [Workflow(Name = \"...\")] (analyzer DBOS016 reports this within one project).");
             }
 
             _byQualifiedName.Add(workflow.QualifiedName, workflow);
@@ -43,6 +46,20 @@ internal sealed class WorkflowRegistry
 
             list.Add(workflow);
         }
+    }
+
+    /// <summary>The class whose generated code made the descriptor (its invoker is a lambda nested in it), for messages.</summary>
+    private static string DeclaringClass(WorkflowDescriptor workflow)
+    {
+        for (var type = workflow.Invoke.Method.DeclaringType; type is not null; type = type.DeclaringType)
+        {
+            if (type.Name != "__Dbos" && !type.IsDefined(typeof(CompilerGeneratedAttribute), inherit: false))
+            {
+                return type.FullName ?? type.Name;
+            }
+        }
+
+        return "an unknown class";
     }
 
     public void RegisterServices(Action<IServiceCollection> register)

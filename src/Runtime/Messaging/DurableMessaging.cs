@@ -33,6 +33,9 @@ internal static class DurableMessaging
             throw new ArgumentException("An idempotency key must not be empty; pass null for none.", nameof(idempotencyKey));
         }
 
+        ValidateOptional(topic, "A topic", nameof(topic));
+        ValidateOptional(idempotencyKey, "An idempotency key", nameof(idempotencyKey));
+
         var ambient = DbosAmbient.Current;
         var workflow = ambient is { InStep: false } ? ambient.Workflow : null;
         var runtime = workflow?.Runtime ?? DbosRuntime.Resolve(null);
@@ -57,8 +60,17 @@ internal static class DurableMessaging
         runtime.Messages.Notify(destinationId + "::" + storedTopic);
     }
 
+    private static void ValidateOptional(string? value, string what, string parameterName)
+    {
+        if (value is not null)
+        {
+            SetWorkflowID.ValidateText(value, what, parameterName);
+        }
+    }
+
     public static async Task<T?> RecvAsync<T>(string? topic, TimeSpan? timeout, CancellationToken cancellationToken)
     {
+        ValidateOptional(topic, "A topic", nameof(topic));
         var workflow = RequireWorkflowBody("Recv", "receives the messages sent to the workflow it runs in");
         var runtime = workflow.Runtime;
         var functionId = workflow.NextFunctionId();
@@ -121,6 +133,7 @@ internal static class DurableMessaging
     public static async Task SetEventAsync<T>(string key, T value, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
+        SetWorkflowID.ValidateText(key, "An event key", nameof(key));
         var ambient = DbosAmbient.Current;
         var workflow = ambient?.Workflow ?? throw new InvalidOperationException(
             "DBOS.SetEvent may only be called inside a workflow (or a step it calls): an event belongs to the workflow that publishes it. " +
@@ -154,6 +167,7 @@ internal static class DurableMessaging
     {
         SetWorkflowID.Validate(workflowId, nameof(workflowId));
         ArgumentException.ThrowIfNullOrEmpty(key);
+        SetWorkflowID.ValidateText(key, "An event key", nameof(key));
         var ambient = DbosAmbient.Current;
         var workflow = ambient is { InStep: false } ? ambient.Workflow : null;
         var runtime = workflow?.Runtime ?? DbosRuntime.Resolve(null);
@@ -386,29 +400,9 @@ internal static class DurableMessaging
         }
         catch (Exception e) when (e is DbosSerializationException or InvalidCastException)
         {
+            // The inner message names the serialization found and what the value holds.
             throw new DbosSerializationException(
-                $"{what} is {Describe(text)} and cannot be read as {typeof(T).FullName}{(leftUnconsumed ? "; it was left unconsumed, receive it with the right type" : string.Empty)}. {e.Message}", e);
-        }
-    }
-
-    private static string Describe(string json)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(json);
-            return document.RootElement.ValueKind switch
-            {
-                JsonValueKind.Object => "a JSON object",
-                JsonValueKind.Array => "a JSON array",
-                JsonValueKind.String => "a JSON string",
-                JsonValueKind.Number => "a JSON number",
-                JsonValueKind.True or JsonValueKind.False => "a JSON boolean",
-                _ => "JSON null",
-            };
-        }
-        catch (JsonException)
-        {
-            return "not JSON";
+                $"{what} cannot be read as {typeof(T).FullName}{(leftUnconsumed ? "; it was left unconsumed, receive it with the right type" : string.Empty)}. {e.Message}", e);
         }
     }
 

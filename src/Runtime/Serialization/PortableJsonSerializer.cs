@@ -36,6 +36,9 @@ public sealed class PortableJsonSerializer : IDbosSerializer
 
     public string Name => FormatName;
 
+    /// <summary>The options values are read and written with (also used to read other formats' decoded values).</summary>
+    internal JsonSerializerOptions Options => _options;
+
     public string Serialize(object? value, Type type)
     {
         ArgumentNullException.ThrowIfNull(type);
@@ -69,7 +72,7 @@ public sealed class PortableJsonSerializer : IDbosSerializer
         }
         catch (Exception e) when (e is NotSupportedException or JsonException or InvalidOperationException or ArgumentException)
         {
-            throw new DbosSerializationException($"Stored portable JSON cannot be read as {Describe(type)}: {e.Message}", e);
+            throw new DbosSerializationException($"The stored {FormatName} value is {StoredFormats.Kind(text)} and cannot be read as {Describe(type)}: {e.Message}", e);
         }
     }
 

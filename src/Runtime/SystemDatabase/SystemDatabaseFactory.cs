@@ -13,12 +13,62 @@ internal static class SystemDatabaseFactory
     public static ISystemDatabase Create(DbosOptions options, ILogger logger)
     {
         var setting = string.IsNullOrWhiteSpace(options.SystemDatabaseUrl) ? DbosOptions.DefaultSqliteFile : options.SystemDatabaseUrl.Trim();
+        RejectUnknownScheme(setting);
         if (IsPostgres(setting))
         {
             return new PostgresSystemDatabase(PostgresConnectionStrings.Normalize(setting), options, logger);
         }
 
         return new SqliteSystemDatabase(SqlitePath(setting), options, logger);
+    }
+
+    /// <summary>The forms of the setting, for messages.</summary>
+    internal const string AcceptedForms =
+        "a postgresql:// (or postgres://) URL, an Npgsql connection string (Host=...;Database=...), sqlite:///relative/path or " +
+        "sqlite:////absolute/path, a SQLite connection string (Data Source=...) or a SQLite file path";
+
+    /// <summary>A URL-like setting with another scheme is a typo or an unsupported engine, not a file name: taking it as
+    /// a SQLite path would create folders named after the URL and run on an empty database.</summary>
+    internal static void RejectUnknownScheme(string setting)
+    {
+        var colon = setting.IndexOf(':', StringComparison.Ordinal);
+        // One letter before the colon is a Windows drive (C:\ or C:/); a scheme needs two or more.
+        if (colon < 2 || colon + 1 >= setting.Length || setting[colon + 1] is not ('/' or '\\') || !IsScheme(setting.AsSpan(0, colon)))
+        {
+            return;
+        }
+
+        var scheme = setting[..colon];
+        var known = scheme.ToLowerInvariant() is "postgresql" or "postgres" or "sqlite";
+        if (known && setting.AsSpan(colon).StartsWith("://", StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        var what = known
+            ? $"'{scheme}:' must be followed by '//' (e.g. {scheme}://host/database or sqlite:///file.sqlite)"
+            : $"the scheme '{scheme}://' is not recognized";
+        throw new ArgumentException(
+            $"The system database setting (DbosOptions.SystemDatabaseUrl) is not valid: {what}. Use {AcceptedForms}.",
+            nameof(DbosOptions.SystemDatabaseUrl));
+    }
+
+    private static bool IsScheme(ReadOnlySpan<char> text)
+    {
+        if (!char.IsAsciiLetter(text[0]))
+        {
+            return false;
+        }
+
+        foreach (var c in text)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c is not ('+' or '-' or '.'))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     public static bool IsPostgres(string setting)
@@ -57,9 +107,7 @@ internal static class SystemDatabaseFactory
 
             if (setting.Contains('=', StringComparison.Ordinal))
             {
-                throw new ArgumentException(
-                    "The system database setting is not recognized. Use a postgresql:// URL, an Npgsql connection string (Host=...;Database=...), " +
-                    "sqlite:///path, a SQLite connection string (Data Source=...) or a SQLite file path.");
+                throw new ArgumentException($"The system database setting (DbosOptions.SystemDatabaseUrl) is not recognized. Use {AcceptedForms}.");
             }
         }
 

@@ -215,3 +215,21 @@ public sealed class PortableWorkflowException : Exception
     /// <summary>The recorded data, if any, as JSON text.</summary>
     public string? ErrorData { get; }
 }
+
+/// <summary>A workflow with the same deduplication ID is already ENQUEUED or PENDING on the queue.</summary>
+public sealed class QueueDeduplicatedException : DbosException
+{
+    public QueueDeduplicatedException(string workflowId, string queueName, string deduplicationId)
+        : base(DbosErrorCode.QueueDeduplicated,
+            $"Workflow {workflowId} was not enqueued: a workflow with deduplication ID '{deduplicationId}' is already enqueued or running on queue '{queueName}'. " +
+            "Wait for it to finish, or use another deduplication ID.")
+    {
+        WorkflowId = workflowId;
+        QueueName = queueName;
+        DeduplicationId = deduplicationId;
+    }
+
+    public string WorkflowId { get; }
+    public string QueueName { get; }
+    public string DeduplicationId { get; }
+}

@@ -27,7 +27,7 @@ public sealed class SetWorkflowID : IDisposable
     public void Dispose() => _restore.Dispose();
 
     /// <summary>Rejects IDs that cannot be stored or addressed: null, empty, whitespace-only, longer than
-    /// <see cref="MaxLength"/>, or containing control characters.</summary>
+    /// <see cref="MaxLength"/>, containing control characters or unpaired surrogates.</summary>
     internal static void Validate(string workflowId, string parameterName)
     {
         if (workflowId is null)
@@ -50,6 +50,34 @@ public sealed class SetWorkflowID : IDisposable
             if (char.IsControl(c))
             {
                 throw new ArgumentException($"A workflow ID must not contain control characters (found U+{(int)c:X4}).", parameterName);
+            }
+        }
+
+        ValidateText(workflowId, "A workflow ID", parameterName);
+    }
+
+    /// <summary>Rejects text the system database cannot store as it is: an unpaired UTF-16 surrogate has no UTF-8 form
+    /// (PostgreSQL refuses it, SQLite replaces it with U+FFFD, so two different values could become one), and PostgreSQL
+    /// text cannot hold U+0000. For IDs, topics, event keys and idempotency keys.</summary>
+    internal static void ValidateText(string value, string what, string parameterName)
+    {
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(c))
+            {
+                throw new ArgumentException(
+                    $"{what} must be valid Unicode text: it has an unpaired surrogate U+{(int)c:X4} at index {i}, which cannot be stored as UTF-8. " +
+                    "Build it from whole characters (e.g. do not cut a string between the two halves of an emoji).",
+                    parameterName);
+            }
+            else if (c == '\0')
+            {
+                throw new ArgumentException($"{what} must not contain the character U+0000 (at index {i}), which PostgreSQL text cannot store.", parameterName);
             }
         }
     }

@@ -11,6 +11,8 @@ namespace Shop.Billing
 {
     public static partial class Accounts
     {
+        // The stored class name is set: another "Invoices" elsewhere would otherwise share its workflows' names.
+        [WorkflowClass(Name = "billing.Invoices")]
         internal partial class Invoices
         {
             private readonly int _offset;

@@ -14,7 +14,7 @@ namespace Shop.Billing
             {
                 internal static readonly global::Dbos.Internal.WorkflowDescriptor Balance_TemporaryWorkflow = new(
                     "<temp>.Balance",
-                    "Invoices",
+                    "billing.Invoices",
                     100,
                     new string[] { "customer" },
                     new global::System.Type[] { typeof(int) },
@@ -26,7 +26,7 @@ namespace Shop.Billing
 
                 internal static readonly global::Dbos.Internal.WorkflowDescriptor ChargeAsync_TemporaryWorkflow = new(
                     "<temp>.charge",
-                    "Invoices",
+                    "billing.Invoices",
                     100,
                     new string[] { "customer", "amount" },
                     new global::System.Type[] { typeof(int), typeof(decimal) },
@@ -42,7 +42,7 @@ namespace Shop.Billing
 
                 internal static readonly global::Dbos.Internal.WorkflowDescriptor IssueAsync_Workflow = new(
                     "IssueAsync",
-                    "Invoices",
+                    "billing.Invoices",
                     100,
                     new string[] { "customer" },
                     new global::System.Type[] { typeof(int) },

@@ -239,6 +239,7 @@ public sealed class ConfigurationValidationTests
     }
 
     [TestCase("Mode=Memory", "Dbos:SystemDatabaseUrl: The system database setting is not recognized")]
+    [TestCase("mysql://db/app", "Dbos:SystemDatabaseUrl: The system database setting is not valid: the scheme 'mysql://' is not recognized")]
     [TestCase("postgresql://dbos:TopSecret@db:notaport/app", "Dbos:SystemDatabaseUrl: Invalid port 'notaport'")]
     public async Task A_system_database_url_that_cannot_be_used_fails_the_start_naming_its_key(string url, string message)
     {

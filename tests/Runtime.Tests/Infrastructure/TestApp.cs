@@ -73,6 +73,31 @@ public sealed class TestApp : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    public int Id => _process.Id;
+
+    /// <summary>Waits for a line starting with <paramref name="prefix"/> and returns the rest of it.</summary>
+    public async Task<string> WaitForLineAsync(string prefix, TimeSpan timeout)
+    {
+        var until = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            foreach (var line in Output.Split('\n'))
+            {
+                if (line.StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    return line[prefix.Length..].Trim();
+                }
+            }
+
+            if (HasExited || DateTime.UtcNow > until)
+            {
+                throw new TimeoutException($"The test app printed no line starting with '{prefix}'. Output:\n{Output}");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
     public int ExitCode => _process.ExitCode;
 
     /// <summary>SIGKILL: the process gets no chance to clean up.</summary>

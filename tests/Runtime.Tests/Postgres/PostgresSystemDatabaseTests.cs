@@ -477,7 +477,8 @@ public sealed class PostgresSystemDatabaseTests
             Is.EqualTo(("ENQUEUED", "Orders.Process", "Orders", "q", "portable_json", "v1", "shop", 0L)));
         Assert.That(status.Inputs, Is.EqualTo("{\"positionalArgs\" : [1,\"a\"], \"namedArgs\" : {\"k\":2}}"));
         Assert.That(status.OwnerXid, Is.Not.Null.And.Not.Empty);
-        Assert.That(await RowsAsync(_url, "SELECT priority, inputs IS NULL, creator_xid = owner_xid FROM dbos.workflow_status"), Is.EqualTo(new[] { "3 | True | True" }));
+        Assert.That(await RowsAsync(_url, "SELECT priority, inputs IS NULL, creator_xid IS NULL, parent_workflow_id IS NULL FROM dbos.workflow_status"), Is.EqualTo(new[] { "3 | True | True | True" }),
+            "as DBOS's function: the input lives in workflow_input, creator_xid stays NULL");
 
         // Same ID again: idempotent, first input kept.
         Assert.That(await ScalarAsync<string>(_url, "SELECT dbos.enqueue_workflow('Orders.Process', 'q', ARRAY['9'::json], workflow_id => 'wf')"), Is.EqualTo("wf"));
@@ -495,8 +496,33 @@ public sealed class PostgresSystemDatabaseTests
     {
         await ExecuteAsync(_url, "SELECT dbos.enqueue_workflow('w', 'q', workflow_id => 'a', deduplication_id => 'd')");
         var e = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(_url, "SELECT dbos.enqueue_workflow('w', 'q', workflow_id => 'b', deduplication_id => 'd')"));
-        Assert.That((e!.SqlState, e.MessageText), Is.EqualTo((PostgresErrorCodes.UniqueViolation, "DBOS queue duplicated")));
+        Assert.That((e!.SqlState, e.MessageText, e.Detail), Is.EqualTo((PostgresErrorCodes.UniqueViolation, "DBOS queue duplicated", "Workflow b with queue q and deduplication ID d already exists")));
         Assert.That(await ScalarAsync<long>(_url, "SELECT count(*) FROM dbos.workflow_status"), Is.EqualTo(1));
+    }
+
+    // DBOS's enqueue_workflow raises P0001 (raise_exception) with these messages, and writes nothing.
+    [TestCase("SELECT dbos.enqueue_workflow('', 'q')", "Workflow name cannot be null or empty")]
+    [TestCase("SELECT dbos.enqueue_workflow(NULL, 'q')", "Workflow name cannot be null or empty")]
+    [TestCase("SELECT dbos.enqueue_workflow('w', '')", "Queue name cannot be null or empty")]
+    [TestCase("SELECT dbos.enqueue_workflow('w', NULL)", "Queue name cannot be null or empty")]
+    [TestCase("SELECT dbos.enqueue_workflow('w', 'q', named_args => '[1]'::json)", "Named args must be a JSON object")]
+    [TestCase("SELECT dbos.enqueue_workflow('w', 'q', named_args => '\"x\"'::json)", "Named args must be a JSON object")]
+    [TestCase("SELECT dbos.enqueue_workflow('w', 'q', workflow_id => '')", "Workflow ID cannot be an empty string if provided.")]
+    [TestCase("SELECT dbos.enqueue_workflow('w', 'q', delay_until_epoch_ms => -1)", "delay_until_epoch_ms must be >= 0")]
+    public async Task Enqueue_function_rejects_bad_arguments_as_DBOS_does(string call, string message)
+    {
+        var e = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(_url, call));
+        Assert.That((e!.SqlState, e.MessageText), Is.EqualTo((PostgresErrorCodes.RaiseException, message)));
+        Assert.That(await ScalarAsync<long>(_url, "SELECT count(*) FROM dbos.workflow_status") + await ScalarAsync<long>(_url, "SELECT count(*) FROM dbos.workflow_input"), Is.Zero);
+    }
+
+    [Test]
+    public async Task Enqueue_function_accepts_a_zero_delay_and_NULL_named_args()
+    {
+        Assert.That(await ScalarAsync<string>(_url, "SELECT dbos.enqueue_workflow('w', 'q', workflow_id => 'now', delay_until_epoch_ms => 0)"), Is.EqualTo("now"));
+        Assert.That(await ScalarAsync<string>(_url, "SELECT dbos.enqueue_workflow('w', 'q', named_args => NULL, workflow_id => 'no-named')"), Is.EqualTo("no-named"));
+        Assert.That(await RowsAsync(_url, "SELECT workflow_uuid, status FROM dbos.workflow_status ORDER BY workflow_uuid"), Is.EqualTo(new[] { "no-named | ENQUEUED", "now | DELAYED" }));
+        Assert.That(await ScalarAsync<string>(_url, "SELECT inputs FROM dbos.workflow_input WHERE workflow_uuid = 'no-named'"), Is.EqualTo("{\"positionalArgs\" : [], \"namedArgs\" : null}"));
     }
 
     [Test]
@@ -529,6 +555,6 @@ public sealed class PostgresSystemDatabaseTests
     public async Task Send_function_rejects_a_missing_destination()
     {
         var e = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(_url, "SELECT dbos.send_message('nobody', '1'::json)"));
-        Assert.That((e!.SqlState, e.MessageText), Is.EqualTo((PostgresErrorCodes.ForeignKeyViolation, "DBOS non-existent workflow")));
+        Assert.That((e!.SqlState, e.MessageText, e.Detail), Is.EqualTo((PostgresErrorCodes.ForeignKeyViolation, "DBOS non-existent workflow", "Destination workflow nobody does not exist")));
     }
 }

@@ -29,7 +29,7 @@ internal static class PostgresTestSupport
 
     public static NpgsqlConnection Connect(string url)
     {
-        var settings = new NpgsqlConnectionStringBuilder(PostgresConnectionStrings.Normalize(url)) { Pooling = false };
+        var settings = new NpgsqlConnectionStringBuilder(PostgresConnectionStrings.Normalize(url)) { Pooling = false, IncludeErrorDetail = true };
         var connection = new NpgsqlConnection(settings.ConnectionString);
         connection.Open();
         return connection;

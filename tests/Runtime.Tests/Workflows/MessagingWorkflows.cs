@@ -57,6 +57,9 @@ public partial class MessagingWorkflows
     }
 
     [Workflow]
+    public static async Task SetsEvent(string key) => await DBOS.SetEventAsync(key, "value");
+
+    [Workflow]
     public static async Task<string> PublishFromStep() => await SetInStep();
 
     [Step]

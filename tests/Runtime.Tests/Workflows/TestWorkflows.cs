@@ -189,6 +189,20 @@ public partial class BasicWorkflows
 
     [Workflow]
     public static Task<string> WorkflowIdFromStep() => WorkflowIdInStep();
+
+    [Workflow]
+    public static Task<string> CountsItsRuns()
+    {
+        Probe.Hit("counts-its-runs");
+        return Task.FromResult("ran");
+    }
+
+    [Step]
+    public static Task<string> CountsItsStepRuns()
+    {
+        Probe.Hit("counts-its-step-runs");
+        return Task.FromResult("ran");
+    }
 }
 
 public interface IGreeter

@@ -298,88 +298,130 @@ internal static class PostgresSchema
     ];
 
     // Functions other languages (and SQL users) call to enqueue workflows and send messages, and the trigger that
-    // wakes receivers. Their search_path is pinned, so every name in the bodies is schema-qualified.
+    // wakes receivers: DBOS TypeScript 5.3's, so pg_get_functiondef shows the same definitions whichever SDK migrated
+    // the database (tests/Interop compares them with a database the npm package migrated). Their search_path is
+    // pinned, so every name in the bodies is schema-qualified.
     private static IEnumerable<string> CreateFunctions =>
     [
-        """
-        CREATE FUNCTION {schema}.enqueue_workflow(workflow_name text, queue_name text, positional_args json[] DEFAULT ARRAY[]::json[], named_args json DEFAULT '{}'::json, class_name text DEFAULT NULL::text, config_name text DEFAULT NULL::text, workflow_id text DEFAULT NULL::text, app_version text DEFAULT NULL::text, timeout_ms bigint DEFAULT NULL::bigint, deadline_epoch_ms bigint DEFAULT NULL::bigint, deduplication_id text DEFAULT NULL::text, priority integer DEFAULT NULL::integer, queue_partition_key text DEFAULT NULL::text, authenticated_user text DEFAULT NULL::text, authenticated_roles text DEFAULT NULL::text, delay_until_epoch_ms bigint DEFAULT NULL::bigint, application_name text DEFAULT NULL::text) RETURNS text
-            LANGUAGE plpgsql
-            SET search_path TO 'pg_catalog', 'pg_temp'
-            AS $dbos_fn$
+        Function(
+            "enqueue_workflow(workflow_name text, queue_name text, positional_args json[] DEFAULT ARRAY[]::json[], named_args json DEFAULT '{}'::json, class_name text DEFAULT NULL::text, config_name text DEFAULT NULL::text, workflow_id text DEFAULT NULL::text, app_version text DEFAULT NULL::text, timeout_ms bigint DEFAULT NULL::bigint, deadline_epoch_ms bigint DEFAULT NULL::bigint, deduplication_id text DEFAULT NULL::text, priority integer DEFAULT NULL::integer, queue_partition_key text DEFAULT NULL::text, authenticated_user text DEFAULT NULL::text, authenticated_roles text DEFAULT NULL::text, delay_until_epoch_ms bigint DEFAULT NULL::bigint, application_name text DEFAULT NULL::text) RETURNS text",
+            EnqueueWorkflowBody),
+        Function("send_message(destination_id text, message json, topic text DEFAULT NULL::text, message_id text DEFAULT NULL::text) RETURNS void", SendMessageBody),
+        Function("notifications_function() RETURNS trigger", NotificationsFunctionBody),
+    ];
+
+    private static string Function(string signature, string body) =>
+        $"CREATE FUNCTION {{schema}}.{signature}\n    LANGUAGE plpgsql\n    SET search_path TO 'pg_catalog', 'pg_temp'\n    AS $dbos_fn${body}$dbos_fn$";
+
+    // The bodies are DBOS TypeScript 5.3's text, byte for byte ("dbos". written {schema}.): enqueue_workflow validates its
+    // arguments (P0001), leaves creator_xid NULL, and keeps the first input of a repeated workflow ID.
+    private const string EnqueueWorkflowBody = "\n" + """
+    DECLARE
+        v_workflow_id TEXT;
+        v_serialized_inputs TEXT;
+        v_owner_xid TEXT;
+        v_now BIGINT;
+        v_recovery_attempts INT4 := 0;
+        v_priority INT4;
+        v_status TEXT;
+    BEGIN
+
+        -- Validate required parameters
+        IF workflow_name IS NULL OR workflow_name = '' THEN
+            RAISE EXCEPTION 'Workflow name cannot be null or empty';
+        END IF;
+        IF queue_name IS NULL OR queue_name = '' THEN
+            RAISE EXCEPTION 'Queue name cannot be null or empty';
+        END IF;
+        IF named_args IS NOT NULL AND jsonb_typeof(named_args::jsonb) != 'object' THEN
+            RAISE EXCEPTION 'Named args must be a JSON object';
+        END IF;
+        IF workflow_id IS NOT NULL AND workflow_id = '' THEN
+            RAISE EXCEPTION 'Workflow ID cannot be an empty string if provided.';
+        END IF;
+        IF delay_until_epoch_ms IS NOT NULL AND delay_until_epoch_ms < 0 THEN
+            RAISE EXCEPTION 'delay_until_epoch_ms must be >= 0';
+        END IF;
+
+        v_workflow_id := COALESCE(workflow_id, gen_random_uuid()::TEXT);
+        v_owner_xid := gen_random_uuid()::TEXT;
+        v_priority := COALESCE(priority, 0);
+        v_serialized_inputs := json_build_object(
+            'positionalArgs', positional_args,
+            'namedArgs', named_args
+        )::TEXT;
+        v_now := EXTRACT(epoch FROM now()) * 1000;
+        v_status := CASE WHEN delay_until_epoch_ms IS NULL THEN 'ENQUEUED' ELSE 'DELAYED' END;
+
+        INSERT INTO {schema}.workflow_status (
+            workflow_uuid, status,
+            name, class_name, config_name,
+            queue_name, deduplication_id, priority, queue_partition_key,
+            application_version,
+            created_at, updated_at, recovery_attempts,
+            workflow_timeout_ms, workflow_deadline_epoch_ms,
+            parent_workflow_id, owner_xid, serialization,
+            authenticated_user, authenticated_roles,
+            delay_until_epoch_ms, application_name
+        ) VALUES (
+            v_workflow_id, v_status,
+            workflow_name, class_name, config_name,
+            queue_name, deduplication_id, v_priority, queue_partition_key,
+            app_version,
+            v_now, v_now, v_recovery_attempts,
+            timeout_ms, deadline_epoch_ms,
+            NULL, v_owner_xid, 'portable_json',
+            authenticated_user, authenticated_roles,
+            delay_until_epoch_ms, application_name
+        )
+        ON CONFLICT (workflow_uuid)
+        DO UPDATE SET
+            updated_at = EXCLUDED.updated_at;
+
+        INSERT INTO {schema}.workflow_input (
+            workflow_uuid, inputs, retention_timestamp
+        ) VALUES (
+            v_workflow_id, v_serialized_inputs, v_now
+        )
+        ON CONFLICT (workflow_uuid) DO NOTHING;
+
+        RETURN v_workflow_id;
+
+    EXCEPTION
+        WHEN unique_violation THEN
+            RAISE EXCEPTION 'DBOS queue duplicated'
+                USING DETAIL = format('Workflow %s with queue %s and deduplication ID %s already exists', v_workflow_id, queue_name, deduplication_id),
+                    ERRCODE = 'unique_violation';
+    END;
+    """ + "\n";
+
+    private const string SendMessageBody = "\n" + """
+            DECLARE
+                v_topic TEXT := COALESCE(topic, '__null__topic__');
+                v_message_id TEXT := COALESCE(message_id, gen_random_uuid()::TEXT);
+            BEGIN
+                INSERT INTO {schema}.notifications (
+                    destination_uuid, topic, message, message_uuid, serialization
+                ) VALUES (
+                    destination_id, v_topic, message, v_message_id, 'portable_json'
+                )
+                ON CONFLICT (message_uuid) DO NOTHING;
+            EXCEPTION
+                WHEN foreign_key_violation THEN
+                    RAISE EXCEPTION 'DBOS non-existent workflow'
+                       USING DETAIL = format('Destination workflow %s does not exist', destination_id),
+                            ERRCODE = 'foreign_key_violation';
+            END;
+    """ + "\n        ";
+
+    private const string NotificationsFunctionBody = "\n" + """
         DECLARE
-            v_workflow_id text := COALESCE(enqueue_workflow.workflow_id, gen_random_uuid()::text);
-            v_now bigint := (EXTRACT(epoch FROM now()) * 1000.0)::bigint;
-            v_owner_xid text := gen_random_uuid()::text;
-            v_returned_owner text;
+            payload text := NEW.destination_uuid || '::' || NEW.topic;
         BEGIN
-            INSERT INTO {schema}.workflow_status AS ws (
-                workflow_uuid, status, name, class_name, config_name, queue_name, authenticated_user, authenticated_roles,
-                application_version, application_name, created_at, updated_at, recovery_attempts,
-                workflow_timeout_ms, workflow_deadline_epoch_ms, deduplication_id, priority, queue_partition_key,
-                delay_until_epoch_ms, owner_xid, creator_xid, serialization, inputs)
-            VALUES (
-                v_workflow_id,
-                CASE WHEN enqueue_workflow.delay_until_epoch_ms IS NOT NULL THEN 'DELAYED' ELSE 'ENQUEUED' END,
-                enqueue_workflow.workflow_name, enqueue_workflow.class_name, enqueue_workflow.config_name,
-                enqueue_workflow.queue_name, enqueue_workflow.authenticated_user, enqueue_workflow.authenticated_roles,
-                enqueue_workflow.app_version, enqueue_workflow.application_name, v_now, v_now, 0,
-                enqueue_workflow.timeout_ms, enqueue_workflow.deadline_epoch_ms, enqueue_workflow.deduplication_id,
-                COALESCE(enqueue_workflow.priority, 0), enqueue_workflow.queue_partition_key,
-                enqueue_workflow.delay_until_epoch_ms, v_owner_xid, v_owner_xid, 'portable_json', NULL)
-            ON CONFLICT (workflow_uuid) DO UPDATE SET updated_at = EXCLUDED.updated_at
-            RETURNING ws.owner_xid INTO v_returned_owner;
-
-            -- Only the call that created the workflow stores its input: a repeated ID keeps the first input.
-            IF v_returned_owner IS NOT DISTINCT FROM v_owner_xid THEN
-                INSERT INTO {schema}.workflow_input (workflow_uuid, inputs)
-                VALUES (v_workflow_id, json_build_object('positionalArgs', enqueue_workflow.positional_args, 'namedArgs', enqueue_workflow.named_args)::text)
-                ON CONFLICT (workflow_uuid) DO NOTHING;
-            END IF;
-
-            RETURN v_workflow_id;
-        EXCEPTION
-            WHEN unique_violation THEN
-                RAISE EXCEPTION 'DBOS queue duplicated' USING ERRCODE = 'unique_violation',
-                    DETAIL = format('Workflow %s with deduplication ID %s is already in queue %s.',
-                        v_workflow_id, enqueue_workflow.deduplication_id, enqueue_workflow.queue_name);
-        END;
-        $dbos_fn$
-        """,
-
-        """
-        CREATE FUNCTION {schema}.send_message(destination_id text, message json, topic text DEFAULT NULL::text, message_id text DEFAULT NULL::text) RETURNS void
-            LANGUAGE plpgsql
-            SET search_path TO 'pg_catalog', 'pg_temp'
-            AS $dbos_fn$
-        BEGIN
-            INSERT INTO {schema}.notifications (message_uuid, destination_uuid, topic, message, serialization)
-            VALUES (
-                COALESCE(send_message.message_id, gen_random_uuid()::text),
-                send_message.destination_id,
-                COALESCE(send_message.topic, '__null__topic__'),
-                send_message.message::text,
-                'portable_json')
-            ON CONFLICT (message_uuid) DO NOTHING;
-        EXCEPTION
-            WHEN foreign_key_violation THEN
-                RAISE EXCEPTION 'DBOS non-existent workflow' USING ERRCODE = 'foreign_key_violation',
-                    DETAIL = format('No workflow with ID %s exists to receive the message.', send_message.destination_id);
-        END;
-        $dbos_fn$
-        """,
-
-        """
-        CREATE FUNCTION {schema}.notifications_function() RETURNS trigger
-            LANGUAGE plpgsql
-            SET search_path TO 'pg_catalog', 'pg_temp'
-            AS $dbos_fn$
-        BEGIN
-            PERFORM pg_notify('dbos_notifications_channel', NEW.destination_uuid || '::' || NEW.topic);
+            PERFORM pg_notify('dbos_notifications_channel', payload);
             RETURN NEW;
         END;
-        $dbos_fn$
-        """,
-    ];
+    """ + "\n    ";
 
     /// <summary>The statements with the schema name filled in.</summary>
     public static IEnumerable<string> ForSchema(IEnumerable<string> statements, string quotedSchema) =>

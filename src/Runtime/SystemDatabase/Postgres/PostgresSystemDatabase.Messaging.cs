@@ -83,10 +83,17 @@ internal sealed partial class PostgresSystemDatabase
         return sent || operation is null || sender is null ? null : await ReadOperationAsync(sender, operation.FunctionId, cancellationToken).ConfigureAwait(false);
     }
 
+    // FIFO as DBOS TypeScript receives: ORDER BY created_at_epoch_ms alone. No column orders the messages other senders
+    // (the TS client, dbos.send_message) insert in one millisecond, and the schema is DBOS's, so ties are left to
+    // PostgreSQL, which returns them in the order it reads them: heap order, i.e. insertion order for rows never updated
+    // (unconsumed messages are not) unless vacuumed space is reused, the same order a TypeScript receiver gets. A
+    // message_uuid tie-break scrambled them (random for other senders); ctid would only restate heap order, and is not
+    // insertion order for updated rows. Our own sends never tie: each takes a created_at after the last one to the same
+    // destination and topic.
     private const string PeekMessageSql = """
         SELECT message_uuid, message, serialization FROM {schema}.notifications
         WHERE destination_uuid = $1 AND topic = $2 AND consumed = FALSE
-        ORDER BY created_at_epoch_ms, message_uuid
+        ORDER BY created_at_epoch_ms
         LIMIT 1
         """;
 

@@ -271,32 +271,70 @@ internal sealed partial class PostgresSystemDatabase : ISystemDatabase
     /// turns every way of failing into a <see cref="DbosInitializationException"/> that says what to check.</summary>
     private async Task<NpgsqlConnection> OpenForStartupAsync(CancellationToken cancellationToken)
     {
-        try
+        // A server that is still starting (refusing connections, or "the database system is starting up") is waited
+        // for until ConnectTimeout, as containers started together expect; other failures are reported at once.
+        var clock = _options.TimeProvider;
+        var started = clock.GetTimestamp();
+        var delay = FirstConnectRetryDelay;
+        Exception? lastFailure = null;
+        while (true)
         {
-            return await OpenWithTimeoutAsync(_dataSource, cancellationToken).ConfigureAwait(false);
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidCatalogName)
-        {
-            await CreateDatabaseAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                return await OpenWithTimeoutAsync(_dataSource, cancellationToken).ConfigureAwait(false);
+                return await OpenWithTimeoutAsync(_dataSource, _options.ConnectTimeout - clock.GetElapsedTime(started), cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception again) when (IsConnectFailure(again, cancellationToken))
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidCatalogName)
             {
-                throw ConnectFailure(again);
+                await CreateDatabaseAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    return await OpenWithTimeoutAsync(_dataSource, _options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception again) when (IsConnectFailure(again, cancellationToken))
+                {
+                    throw ConnectFailure(again);
+                }
             }
-        }
-        catch (Exception e) when (IsConnectFailure(e, cancellationToken))
-        {
-            throw ConnectFailure(e);
+            catch (Exception e) when (IsConnectFailure(e, cancellationToken))
+            {
+                // Running out of time on the last attempt says less than the refusal before it.
+                if (e is not (OperationCanceledException or TimeoutException) || lastFailure is null)
+                {
+                    lastFailure = e;
+                }
+
+                var remaining = _options.ConnectTimeout - clock.GetElapsedTime(started);
+                if (!IsNotReachableYet(e) || remaining <= TimeSpan.Zero)
+                {
+                    throw ConnectFailure(lastFailure);
+                }
+
+                var wait = delay < remaining ? delay : remaining;
+                LogWaitingForServer(_logger, Description, e.GetBaseException().Message, (int)wait.TotalMilliseconds, remaining.TotalSeconds);
+                await Task.Delay(wait, clock, cancellationToken).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks(Math.Min(MaxConnectRetryDelay.Ticks, delay.Ticks * 2));
+            }
         }
     }
 
-    private async Task<NpgsqlConnection> OpenWithTimeoutAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    private static readonly TimeSpan FirstConnectRetryDelay = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan MaxConnectRetryDelay = TimeSpan.FromSeconds(2);
+
+    /// <summary>Failures of a server that is not up yet: nothing listens, the name does not resolve yet, or PostgreSQL
+    /// answers that it is starting. A wrong password or a full server is not waited for.</summary>
+    private static bool IsNotReachableYet(Exception e) => e switch
+    {
+        PostgresException p => p.SqlState is PostgresErrorCodes.CannotConnectNow,
+        OperationCanceledException or TimeoutException or NpgsqlException { InnerException: TimeoutException } => true,
+        NpgsqlException { InnerException: System.Net.Sockets.SocketException or System.IO.IOException } => true,
+        System.Net.Sockets.SocketException or System.IO.IOException => true,
+        _ => false,
+    };
+
+    private async Task<NpgsqlConnection> OpenWithTimeoutAsync(NpgsqlDataSource dataSource, TimeSpan limit, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_options.ConnectTimeout);
+        timeout.CancelAfter(limit > TimeSpan.Zero ? limit : TimeSpan.FromMilliseconds(1));
         var open = dataSource.OpenConnectionAsync(timeout.Token).AsTask();
         try
         {
@@ -334,7 +372,7 @@ internal sealed partial class PostgresSystemDatabase : ISystemDatabase
         await using var dataSource = NpgsqlDataSource.Create(maintenance.ConnectionString);
         try
         {
-            await using var connection = await OpenWithTimeoutAsync(dataSource, cancellationToken).ConfigureAwait(false);
+            await using var connection = await OpenWithTimeoutAsync(dataSource, _options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
             await using var create = new NpgsqlCommand(CreateDatabaseSql.Replace("{database}", QuoteDatabaseName(database), StringComparison.Ordinal), connection);
             await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             LogCreatedDatabase(_logger, Description);
@@ -379,7 +417,7 @@ internal sealed partial class PostgresSystemDatabase : ISystemDatabase
             OperationCanceledException or TimeoutException or NpgsqlException { InnerException: TimeoutException } =>
                 ($"no answer within {seconds} s", "Check that PostgreSQL is running and reachable from this machine at that host and port (firewall, VPN, listen_addresses)."),
             _ =>
-                ($"{e.GetBaseException().Message}", "Check that PostgreSQL is running and reachable from this machine at that host and port, and the settings in SystemDatabaseUrl."),
+                ($"{e.GetBaseException().Message} (tried for {seconds} s, ConnectTimeout)", "Check that PostgreSQL is running and reachable from this machine at that host and port, and the settings in SystemDatabaseUrl."),
         };
         return new DbosInitializationException($"Could not connect to the DBOS system database ({Description}): {reason}. {check}", e);
     }
@@ -844,6 +882,10 @@ internal sealed partial class PostgresSystemDatabase : ISystemDatabase
 
     [LoggerMessage(EventId = 103, Level = LogLevel.Information, Message = "DBOS system schema '{Schema}' migrated to version {Version} ({Database})")]
     private static partial void LogSchemaMigrated(ILogger logger, string schema, long version, string database);
+
+    [LoggerMessage(EventId = 105, Level = LogLevel.Warning,
+        Message = "Cannot reach the DBOS system database ({Database}) yet: {Reason}. Retrying in {DelayMs} ms; {RemainingSeconds:0.0} s left of ConnectTimeout")]
+    private static partial void LogWaitingForServer(ILogger logger, string database, string reason, int delayMs, double remainingSeconds);
 
     [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "Created the DBOS system database ({Database})")]
     private static partial void LogCreatedDatabase(ILogger logger, string database);

@@ -426,6 +426,8 @@ internal sealed class SqliteSystemDatabase : ISystemDatabase
             return (OperationRecord?)null;
         }, cancellationToken);
 
+    // FIFO: created_at first (as DBOS), then rowid, which SQLite assigns in insertion order, so messages other writers
+    // insert in one millisecond are received in the order they were inserted.
     private const string PeekMessageSql = """
         SELECT message_uuid, message, serialization FROM notifications
         WHERE destination_uuid = $id AND topic = $topic AND consumed = 0
