@@ -42,7 +42,7 @@ public sealed class DbosRuntime : IAsyncDisposable
     public DbosRuntime(DbosOptions options, IServiceProvider? services = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        Options = options.Clone();
+        Options = options.ResolveForRuntime();
         _services = services ?? EmptyServiceProvider.Instance;
         var loggerFactory = Options.LoggerFactory ?? services?.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
         Logger = loggerFactory.CreateLogger("Dbos");
@@ -108,6 +108,9 @@ public sealed class DbosRuntime : IAsyncDisposable
     /// <summary>How often a waiter re-checks the database when no notification came: a lost notification costs at most
     /// this much latency. Long with PostgreSQL LISTEN; short on SQLite, where other processes cannot notify us.</summary>
     internal TimeSpan PollInterval { get; private set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Started and not stopping (health checks).</summary>
+    internal bool IsRunning => Volatile.Read(ref _state) == 1;
 
     internal ISystemDatabase Database => _database ?? throw new InvalidOperationException("The DBOS runtime has not been started: call StartAsync (or LaunchAsync) first.");
 

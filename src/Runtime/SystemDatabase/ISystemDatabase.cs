@@ -125,6 +125,12 @@ internal interface ISystemDatabase : IAsyncDisposable
 
     /// <summary>Whether the runtime instance <paramref name="instanceId"/> is provably gone: its liveness mark is not held.</summary>
     Task<bool> IsInstanceGoneAsync(string instanceId, CancellationToken cancellationToken);
+
+    /// <summary>One round trip that reads the schema version (health checks); throws when the database cannot be used.</summary>
+    Task PingAsync(CancellationToken cancellationToken);
+
+    /// <summary>Whether the notification listener holds its LISTEN connection now; null for engines without one.</summary>
+    bool? ListenerConnected { get; }
 }
 
 internal sealed record StoredMessage(string MessageUuid, string Message, string? Serialization);

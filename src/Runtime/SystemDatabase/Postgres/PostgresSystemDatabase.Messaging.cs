@@ -16,6 +16,7 @@ internal sealed partial class PostgresSystemDatabase
 
     private readonly CancellationTokenSource _listenerStop = new();
     private Task _listener = Task.CompletedTask;
+    private volatile bool _listenerConnected;
     private string? _sendMessageSql;
     private string? _peekMessageSql;
     private string? _consumeMessageSql;
@@ -248,6 +249,8 @@ internal sealed partial class PostgresSystemDatabase
 
     public bool NotifiesOtherProcesses => true;
 
+    public bool? ListenerConnected => _listenerConnected;
+
     // Session locks on the listener connection mark this runtime alive: the instance's key (in its owner tokens) and
     // its executor id's key. The instance key is random, so taking it never waits; the executor key may be held by
     // another live runtime with the same executor id, which is only worth a warning.
@@ -354,6 +357,7 @@ internal sealed partial class PostgresSystemDatabase
                     executorIdFree = reader.GetBoolean(1);
                 }
 
+                _listenerConnected = true;
                 ready.TrySetResult(executorIdFree);
                 if (lostConnection)
                 {
@@ -382,6 +386,7 @@ internal sealed partial class PostgresSystemDatabase
             }
             catch (Exception e) when (e is NpgsqlException or System.IO.IOException or TimeoutException or InvalidOperationException)
             {
+                _listenerConnected = false;
                 _logger.LogWarning(e, "The notification listener lost its connection to {Database}; reconnecting in {Delay} ms (waiters poll meanwhile).", Description, (int)delay.TotalMilliseconds);
                 lostConnection = true;
                 onReconnect();
@@ -397,5 +402,7 @@ internal sealed partial class PostgresSystemDatabase
                 delay = TimeSpan.FromMilliseconds(Math.Min(5000, delay.TotalMilliseconds * 2));
             }
         }
+
+        _listenerConnected = false;
     }
 }

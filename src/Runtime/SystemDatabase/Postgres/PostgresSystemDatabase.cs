@@ -163,6 +163,12 @@ internal sealed partial class PostgresSystemDatabase : ISystemDatabase
     private const string TakeMigrationLockSql = "SELECT pg_advisory_xact_lock($1)";
     private const string SetMigrationLockTimeoutSql = "SET LOCAL lock_timeout = '60s'";
 
+    public async Task PingAsync(CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand(Qualify(ReadVersionSql));
+        await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenForStartupAsync(cancellationToken).ConfigureAwait(false);

@@ -71,6 +71,23 @@ internal sealed partial class SqliteSystemDatabase : ISystemDatabase
         }
     }
 
+    private const string PingSql = "SELECT MAX(version) FROM dbos_migrations";
+
+    /// <summary>The runtime keeps one connection open: a file deleted under it would take every later write with it.</summary>
+    public Task PingAsync(CancellationToken cancellationToken) => RunAsync(connection =>
+    {
+        if (!File.Exists(_path))
+        {
+            throw new FileNotFoundException(
+                $"The SQLite system database file '{_path}' no longer exists; this process still writes to the deleted file, and its " +
+                "checkpoints are lost when it exits. Restore the file or restart the application.", _path);
+        }
+
+        return Command(connection, PingSql).ExecuteScalar();
+    }, cancellationToken);
+
+    public bool? ListenerConnected => null;
+
     private const string InsertStatusSql = """
         INSERT INTO workflow_status (workflow_uuid, status, name, class_name, config_name, authenticated_user, assumed_role, authenticated_roles,
             request, executor_id, application_version, application_name, created_at, updated_at, recovery_attempts, queue_name,
