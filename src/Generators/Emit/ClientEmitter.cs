@@ -80,7 +80,8 @@ internal static class ClientEmitter
 
     private static string EnqueueSignature(MethodPlan plan)
     {
-        var parameters = ParameterList(plan.Method, modifiers: true, defaults: true);
+        // The options come last: every workflow argument is required here, and a params array is a plain array.
+        var parameters = ParameterList(plan.Method, modifiers: true, defaults: false).Replace("params ", string.Empty);
         return "global::System.Threading.Tasks.Task<" + (ReturnsValue(plan.Method.Shape) ? "global::Dbos.WorkflowHandle<" + plan.Method.ResultType + ">" : "global::Dbos.WorkflowHandle") + "> "
             + "Enqueue" + plan.ClientName + "Async(" + parameters + (parameters.Length == 0 ? string.Empty : ", ") + "global::Dbos.WorkflowOptions? workflowOptions = null)";
     }
