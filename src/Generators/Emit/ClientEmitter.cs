@@ -87,32 +87,26 @@ internal static class ClientEmitter
     }
 
     private static void WriteEnqueue(SourceWriter writer, MethodPlan plan)
-    {
-        var method = plan.Method;
-        writer.WriteLine("/// <inheritdoc/>");
-        writer.OpenBlock("public " + EnqueueSignature(plan));
-        WriteInstance(writer, method);
-        var invoke = InvokerCall(plan, "__instance");
-        var body = method.Shape is ReturnShape.ValueTask or ReturnShape.ValueTaskOfT ? "() => " + invoke + ".AsTask()" : "() => " + invoke;
-        var typeArgument = ReturnsValue(method.Shape) ? "<" + method.ResultType + ">" : string.Empty;
-        writer.WriteLine("return " + Runtime + ".EnqueueWorkflowAsync" + typeArgument + "(" + Descriptor(plan) + ", " + ArgumentArray(method) + ", " + body + ", __runtime, workflowOptions);");
-        writer.CloseBlock();
-    }
+        => WriteBackground(writer, plan, EnqueueSignature(plan), "EnqueueWorkflowAsync", ", workflowOptions");
 
     private static string RunSignature(MethodPlan plan)
         => (ReturnsValue(plan.Method.Shape) ? Task + "<" + plan.Method.ResultType + ">" : Task) + " "
             + plan.ClientName + "Async(" + ParameterList(plan.Method, modifiers: true, defaults: true) + ")";
 
     private static void WriteStart(SourceWriter writer, MethodPlan plan)
+        => WriteBackground(writer, plan, StartSignature(plan), "StartWorkflowAsync", string.Empty);
+
+    /// <summary>A method that starts or enqueues the workflow and returns its handle once it is recorded.</summary>
+    private static void WriteBackground(SourceWriter writer, MethodPlan plan, string signature, string runtimeMethod, string extraArguments)
     {
         var method = plan.Method;
         writer.WriteLine("/// <inheritdoc/>");
-        writer.OpenBlock("public " + StartSignature(plan));
+        writer.OpenBlock("public " + signature);
         WriteInstance(writer, method);
         var invoke = InvokerCall(plan, "__instance");
         var body = method.Shape is ReturnShape.ValueTask or ReturnShape.ValueTaskOfT ? "() => " + invoke + ".AsTask()" : "() => " + invoke;
         var typeArgument = ReturnsValue(method.Shape) ? "<" + method.ResultType + ">" : string.Empty;
-        writer.WriteLine("return " + Runtime + ".StartWorkflowAsync" + typeArgument + "(" + Descriptor(plan) + ", " + ArgumentArray(method) + ", " + body + ", __runtime);");
+        writer.WriteLine("return " + Runtime + "." + runtimeMethod + typeArgument + "(" + Descriptor(plan) + ", " + ArgumentArray(method) + ", " + body + ", __runtime" + extraArguments + ");");
         writer.CloseBlock();
     }
 
