@@ -26,12 +26,9 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(
     builder.WebHost.UseUrls("http://127.0.0.1:5080");
 }
 
+// The "Dbos" section of the configuration (docs/configuration.md): SystemDatabaseUrl and ApplicationName here.
 builder.Services
-    .AddDbos(options =>
-    {
-        options.SystemDatabaseUrl = builder.Configuration["Dbos:SystemDatabaseUrl"] ?? "webapi_system.sqlite";
-        options.ApplicationName = "webapi-sample";
-    })
+    .AddDbos(builder.Configuration.GetSection("Dbos"))
     .AddDbosAspNetCore();
 
 builder.Services.AddAuthentication(DemoAuthenticationHandler.SchemeName)

@@ -56,7 +56,7 @@ public static partial class DBOS
 
     /// <summary>A durable method passed as a method group (<c>DBOS.StartWorkflowAsync(orders.PlaceOrder)</c>) would be called
     /// through the delegate, which no interceptor sees: its body would run once, not durably. Refused before it runs (DBOS010).</summary>
-    private static void RejectMethodGroup(Delegate workflowCall)
+    internal static void RejectMethodGroup(Delegate workflowCall)
     {
         ArgumentNullException.ThrowIfNull(workflowCall);
         var method = workflowCall.Method;
@@ -76,10 +76,10 @@ public static partial class DBOS
         }
     }
 
-    private static async Task<WorkflowHandle> StartCoreAsync(Func<Task> workflowCall)
+    internal static async Task<WorkflowHandle> StartCoreAsync(Func<Task> workflowCall, WorkflowOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(workflowCall);
-        var request = new StartRequest();
+        var request = new StartRequest(options);
         Task call;
         using (DbosAmbient.Push((DbosAmbient.Current ?? new DbosAmbient()) with { StartRequest = request }))
         {

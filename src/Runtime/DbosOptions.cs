@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Text.Json;
 using Dbos.Serialization;
 using Microsoft.Extensions.Logging;
@@ -8,14 +9,18 @@ namespace Dbos;
 /// <summary>Settings of a DBOS runtime. Only <see cref="SystemDatabaseUrl"/> usually needs setting.</summary>
 public sealed partial class DbosOptions
 {
-    /// <summary>The file used when <see cref="SystemDatabaseUrl"/> is not set.</summary>
+    /// <summary>The file used when neither <see cref="SystemDatabaseUrl"/> nor <see cref="SystemDatabaseUrlVariable"/> is set.</summary>
     public const string DefaultSqliteFile = "dbos_system.sqlite";
+
+    /// <summary>The environment variable DBOS reads the system database URL from when <see cref="SystemDatabaseUrl"/> is not set.</summary>
+    public const string SystemDatabaseUrlVariable = "DBOS_SYSTEM_DATABASE_URL";
 
     /// <summary>
     /// Where the system database is: a DBOS-style <c>postgresql://user:password@host:port/database</c> URL, an
     /// Npgsql connection string (<c>Host=...;Database=...</c>), <c>sqlite:///relative/path</c> or <c>sqlite:////absolute/path</c>
-    /// (as in DBOS Python), a SQLite connection string (<c>Data Source=...</c>) or a SQLite file path. Defaults to the SQLite
-    /// file <c>dbos_system.sqlite</c> in the working directory.
+    /// (as in DBOS Python), a SQLite connection string (<c>Data Source=...</c>) or a SQLite file path. When not set, the
+    /// environment variable <c>DBOS_SYSTEM_DATABASE_URL</c> (as in DBOS), else the SQLite file <c>dbos_system.sqlite</c> in
+    /// the working directory.
     /// </summary>
     public string? SystemDatabaseUrl { get; set; }
 
@@ -62,5 +67,31 @@ public sealed partial class DbosOptions
     /// <summary>Logging for the runtime; with <c>AddDbos</c> the application's logger factory is used.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 
-    internal DbosOptions Clone() => (DbosOptions)MemberwiseClone();
+    /// <summary>The copy a runtime keeps: checked (<see cref="ArgumentException"/> naming the bad setting), with the system
+    /// database URL resolved (the option, <c>DBOS_SYSTEM_DATABASE_URL</c>, else <see cref="DefaultSqliteFile"/>).</summary>
+    internal DbosOptions ResolveForRuntime()
+    {
+        var failures = DbosOptionsValidator.Check(this, configurationPath: null);
+        if (failures.Count > 0)
+        {
+            // ParamName is the bad property when there is one (DbosOptions.SystemDatabaseUrl is the usual one).
+            throw new ArgumentException(
+                "Invalid DBOS settings: " + string.Join(" ", failures.Select(f => f.Message)),
+                failures.Count == 1 ? failures[0].Property : "options");
+        }
+
+        var copy = (DbosOptions)MemberwiseClone();
+        copy.SystemDatabaseUrl = EffectiveSystemDatabaseUrl();
+        return copy;
+    }
+
+    internal string EffectiveSystemDatabaseUrl()
+    {
+        if (!string.IsNullOrWhiteSpace(SystemDatabaseUrl))
+        {
+            return SystemDatabaseUrl.Trim();
+        }
+
+        return Environment.GetEnvironmentVariable(SystemDatabaseUrlVariable) is { } url && !string.IsNullOrWhiteSpace(url) ? url.Trim() : DefaultSqliteFile;
+    }
 }

@@ -32,6 +32,7 @@ public sealed partial class DbosRuntime : IAsyncDisposable
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ISystemDatabase? _database;
     private Task _startupRecovery = Task.CompletedTask;
+    private Queues.QueueDispatcher? _dispatcher;
     private SuperJsonSerializer? _superJson; // reads DBOS TypeScript's default serialization with our JSON options
     private int _state; // 0 created, 1 started, 2 stopping, 3 stopped
 
@@ -41,7 +42,7 @@ public sealed partial class DbosRuntime : IAsyncDisposable
     public DbosRuntime(DbosOptions options, IServiceProvider? services = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        Options = options.Clone();
+        Options = options.ResolveForRuntime();
         _services = services ?? EmptyServiceProvider.Instance;
         var loggerFactory = Options.LoggerFactory ?? services?.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
         Logger = loggerFactory.CreateLogger("Dbos");
@@ -109,6 +110,9 @@ public sealed partial class DbosRuntime : IAsyncDisposable
     /// this much latency. Long with PostgreSQL LISTEN; short on SQLite, where other processes cannot notify us.</summary>
     internal TimeSpan PollInterval { get; private set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Started and not stopping (health checks).</summary>
+    internal bool IsRunning => Volatile.Read(ref _state) == 1;
+
     internal ISystemDatabase Database => _database ?? throw new InvalidOperationException("The DBOS runtime has not been started: call StartAsync (or LaunchAsync) first.");
 
     /// <summary>The runtime that calls outside any workflow use: the one chosen by <see cref="Use"/>, else the most
@@ -164,10 +168,13 @@ public sealed partial class DbosRuntime : IAsyncDisposable
                 PollInterval = TimeSpan.FromSeconds(60); // as DBOS with a listener: a lost notification costs latency, never correctness
             }
 
-            var executorIdFree = await _database.StartListeningAsync(new LiveInstance(InstanceId, ExecutorId), Messages.Notify, Events.Notify, () =>
+            _dispatcher = new Queues.QueueDispatcher(this);
+            await _database.UpsertQueuesAsync(Options.Queues, cancellationToken).ConfigureAwait(false);
+            var executorIdFree = await _database.StartListeningAsync(new LiveInstance(InstanceId, ExecutorId), Messages.Notify, Events.Notify, WakeQueue, () =>
             {
                 Messages.NotifyAll();
                 Events.NotifyAll();
+                _dispatcher?.WakeAll();
             }, _stopping.Token).ConfigureAwait(false);
             if (!executorIdFree)
             {
@@ -179,6 +186,7 @@ public sealed partial class DbosRuntime : IAsyncDisposable
             }
 
             var latest = await _database.RegisterApplicationVersionAsync(ApplicationVersion, Options.ApplicationName, cancellationToken).ConfigureAwait(false);
+            _dispatcher.IsLatestVersion = latest;
             if (!latest)
             {
                 Logger.LogWarning("Application version {Version} is not the latest registered version of this application.", ApplicationVersion);
@@ -207,6 +215,7 @@ public sealed partial class DbosRuntime : IAsyncDisposable
             _startGate.Release();
         }
 
+        _dispatcher!.Start();
         if (Options.RecoverPendingWorkflows)
         {
             // In the background, so start-up stays fast however many workflows are pending.
@@ -250,6 +259,7 @@ public sealed partial class DbosRuntime : IAsyncDisposable
         var gone = new Dictionary<string, bool>(StringComparer.Ordinal);
         var ownedByLiveProcesses = 0;
         var batch = new List<(RecoveryClaim Claim, WorkflowDescriptor Workflow, ActiveWorkflow Active)>(RecoveryBatch);
+        var requeue = new List<RecoveryClaim>();
         foreach (var workflow in pending)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -272,6 +282,13 @@ public sealed partial class DbosRuntime : IAsyncDisposable
                 continue;
             }
 
+            if (workflow.QueueName is not null)
+            {
+                // Queued work goes back on its queue (DBOS does the same), so it runs within the queue's limits again.
+                requeue.Add(new RecoveryClaim(workflow.WorkflowId, workflow.OwnerXid, string.Empty));
+                continue;
+            }
+
             // The execution slot is taken before the claim, so an in-process start of the same ID cannot run beside it.
             if (TryBeginExecution(workflow.WorkflowId) is not { } active)
             {
@@ -286,6 +303,16 @@ public sealed partial class DbosRuntime : IAsyncDisposable
         }
 
         await ClaimAndResumeAsync(batch, resumed).ConfigureAwait(false);
+        if (requeue.Count > 0)
+        {
+            var requeued = await DbRetry.RunAsync(this, "re-enqueue workflows for recovery", token => Database.ReenqueueAsync(requeue, token)).ConfigureAwait(false);
+            resumed.AddRange(requeued);
+            foreach (var queue in pending.Where(p => p.QueueName is not null).Select(p => p.QueueName!).Distinct(StringComparer.Ordinal))
+            {
+                WakeQueue(queue);
+            }
+        }
+
         if (ownedByLiveProcesses > 0)
         {
             Logger.LogInformation("{Count} pending workflows of executor {ExecutorId} are run by other live processes; they were left to them.", ownedByLiveProcesses, ExecutorId);
@@ -481,6 +508,17 @@ public sealed partial class DbosRuntime : IAsyncDisposable
         }
 
         throw StoredFormats.NotReadable(serialization, Serializer.Name);
+    }
+
+    /// <summary>Dequeues from the queue at once, if this process serves it (a local enqueue, or a NOTIFY from another process).</summary>
+    internal void WakeQueue(string queueName) => _dispatcher?.Wake(queueName);
+
+    /// <summary>Finishes a claimed workflow this process cannot run (unknown name, unreadable inputs) as ERROR with the reason,
+    /// instead of leaving it PENDING with nobody to run it. Fenced by the claim's owner token.</summary>
+    internal async Task RecordFailureAsync(WorkflowStatusRow row, Exception error)
+    {
+        var outcome = new WorkflowOutcome(WorkflowStatuses.Error, null, WorkflowExecutor.SerializeError(this, error), Serializer.Name, Options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds());
+        await DbRetry.RunAsync(this, "record workflow failure", token => Database.RecordWorkflowOutcomeAsync(row.WorkflowId, row.OwnerXid ?? string.Empty, outcome, token)).ConfigureAwait(false);
     }
 
     internal ActiveWorkflow? TryBeginExecution(string workflowId)

@@ -48,7 +48,9 @@ internal static class FleetMode
             await Task.Delay(wait);
         }
 
+        var launch = System.Diagnostics.Stopwatch.StartNew();
         await using var runtime = await DbosRuntime.LaunchAsync(options);
+        Console.WriteLine("LAUNCHED " + launch.ElapsedMilliseconds.ToString(CultureInfo.InvariantCulture) + " ms");
         var recovered = await runtime.RecoverPendingWorkflowsAsync(); // after the pass run at start
         Console.WriteLine("RECOVERED " + recovered.Count.ToString(CultureInfo.InvariantCulture));
         while (true)

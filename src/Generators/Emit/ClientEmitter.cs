@@ -34,6 +34,9 @@ internal static class ClientEmitter
             writer.WriteLine();
             writer.WriteLine("/// <summary>Runs the workflow <c>" + Xml(method.Method.DurableName) + "</c> durably and returns its result.</summary>");
             writer.WriteLine(RunSignature(method) + ";");
+            writer.WriteLine();
+            writer.WriteLine("/// <summary>Enqueues the workflow <c>" + Xml(method.Method.DurableName) + "</c> on <c>workflowOptions.Queue</c> and returns once it is durably recorded.</summary>");
+            writer.WriteLine(EnqueueSignature(method) + ";");
         }
 
         writer.CloseBlock();
@@ -62,6 +65,8 @@ internal static class ClientEmitter
             WriteStart(writer, method);
             writer.WriteLine();
             WriteRun(writer, method);
+            writer.WriteLine();
+            WriteEnqueue(writer, method);
         }
 
         writer.CloseBlock();
@@ -73,20 +78,35 @@ internal static class ClientEmitter
         => "global::System.Threading.Tasks.Task<" + (ReturnsValue(plan.Method.Shape) ? "global::Dbos.WorkflowHandle<" + plan.Method.ResultType + ">" : "global::Dbos.WorkflowHandle") + "> "
             + "Start" + plan.ClientName + "Async(" + ParameterList(plan.Method, modifiers: true, defaults: true) + ")";
 
+    private static string EnqueueSignature(MethodPlan plan)
+    {
+        // The options come last: every workflow argument is required here, and a params array is a plain array.
+        var parameters = ParameterList(plan.Method, modifiers: true, defaults: false).Replace("params ", string.Empty);
+        return "global::System.Threading.Tasks.Task<" + (ReturnsValue(plan.Method.Shape) ? "global::Dbos.WorkflowHandle<" + plan.Method.ResultType + ">" : "global::Dbos.WorkflowHandle") + "> "
+            + "Enqueue" + plan.ClientName + "Async(" + parameters + (parameters.Length == 0 ? string.Empty : ", ") + "global::Dbos.WorkflowOptions? workflowOptions = null)";
+    }
+
+    private static void WriteEnqueue(SourceWriter writer, MethodPlan plan)
+        => WriteBackground(writer, plan, EnqueueSignature(plan), "EnqueueWorkflowAsync", ", workflowOptions");
+
     private static string RunSignature(MethodPlan plan)
         => (ReturnsValue(plan.Method.Shape) ? Task + "<" + plan.Method.ResultType + ">" : Task) + " "
             + plan.ClientName + "Async(" + ParameterList(plan.Method, modifiers: true, defaults: true) + ")";
 
     private static void WriteStart(SourceWriter writer, MethodPlan plan)
+        => WriteBackground(writer, plan, StartSignature(plan), "StartWorkflowAsync", string.Empty);
+
+    /// <summary>A method that starts or enqueues the workflow and returns its handle once it is recorded.</summary>
+    private static void WriteBackground(SourceWriter writer, MethodPlan plan, string signature, string runtimeMethod, string extraArguments)
     {
         var method = plan.Method;
         writer.WriteLine("/// <inheritdoc/>");
-        writer.OpenBlock("public " + StartSignature(plan));
+        writer.OpenBlock("public " + signature);
         WriteInstance(writer, method);
         var invoke = InvokerCall(plan, "__instance");
         var body = method.Shape is ReturnShape.ValueTask or ReturnShape.ValueTaskOfT ? "() => " + invoke + ".AsTask()" : "() => " + invoke;
         var typeArgument = ReturnsValue(method.Shape) ? "<" + method.ResultType + ">" : string.Empty;
-        writer.WriteLine("return " + Runtime + ".StartWorkflowAsync" + typeArgument + "(" + Descriptor(plan) + ", " + ArgumentArray(method) + ", " + body + ", __runtime);");
+        writer.WriteLine("return " + Runtime + "." + runtimeMethod + typeArgument + "(" + Descriptor(plan) + ", " + ArgumentArray(method) + ", " + body + ", __runtime" + extraArguments + ");");
         writer.CloseBlock();
     }
 

@@ -60,9 +60,12 @@ internal sealed class WorkflowIdAssignment(string workflowId)
 
 /// <summary>Set by <c>DBOS.StartWorkflowAsync(() => Workflow(...))</c>: the intercepted workflow call starts the
 /// workflow in the background and hands its handle back here instead of running it inline.</summary>
-internal sealed class StartRequest
+internal sealed class StartRequest(WorkflowOptions? options = null)
 {
     private int _taken;
+
+    /// <summary>The ID, timeout and queue given with <c>DBOS.StartWorkflowAsync(call, options)</c> or <c>DBOS.EnqueueAsync</c>.</summary>
+    public WorkflowOptions? Options { get; } = options;
 
     public TaskCompletionSource<WorkflowHandle> Handle { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

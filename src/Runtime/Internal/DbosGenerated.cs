@@ -73,6 +73,24 @@ public static class DbosGenerated
     public static async Task<WorkflowHandle> StartWorkflowAsync(WorkflowDescriptor workflow, object?[] arguments, Action body, DbosRuntime? runtime = null)
         => await WorkflowExecutor.StartAsync(workflow, arguments, () => { body(); return Task.FromResult<object?>(null); }, runtime).ConfigureAwait(false);
 
+    // Enqueues (the typed clients' Enqueue...Async): return once the workflow is durably ENQUEUED on options.Queue.
+
+    public static Task<WorkflowHandle<TResult>> EnqueueWorkflowAsync<TResult>(WorkflowDescriptor workflow, object?[] arguments, Func<Task<TResult>> body, DbosRuntime? runtime, WorkflowOptions? options)
+        => WorkflowExecutor.StartAsync(workflow, arguments, body, runtime, RequireQueue(workflow, options));
+
+    public static async Task<WorkflowHandle> EnqueueWorkflowAsync(WorkflowDescriptor workflow, object?[] arguments, Func<Task> body, DbosRuntime? runtime, WorkflowOptions? options)
+        => await WorkflowExecutor.StartAsync(workflow, arguments, Adapt(body), runtime, RequireQueue(workflow, options)).ConfigureAwait(false);
+
+    public static Task<WorkflowHandle<TResult>> EnqueueWorkflowAsync<TResult>(WorkflowDescriptor workflow, object?[] arguments, Func<TResult> body, DbosRuntime? runtime, WorkflowOptions? options)
+        => WorkflowExecutor.StartAsync(workflow, arguments, () => Task.FromResult(body()), runtime, RequireQueue(workflow, options));
+
+    public static async Task<WorkflowHandle> EnqueueWorkflowAsync(WorkflowDescriptor workflow, object?[] arguments, Action body, DbosRuntime? runtime, WorkflowOptions? options)
+        => await WorkflowExecutor.StartAsync(workflow, arguments, () => { body(); return Task.FromResult<object?>(null); }, runtime, RequireQueue(workflow, options)).ConfigureAwait(false);
+
+    private static WorkflowOptions RequireQueue(WorkflowDescriptor workflow, WorkflowOptions? options)
+        => options?.Queue is { Length: > 0 } ? options : throw new ArgumentException(
+            $"Enqueuing workflow '{workflow.QualifiedName}' needs a queue: pass new WorkflowOptions {{ Queue = \"name\" }}.", nameof(options));
+
     // Steps: inside a workflow a checkpointed operation; elsewhere (or inside another step) a plain call.
 
     public static Task<TResult> RunStepAsync<TResult>(StepDescriptor step, Func<Task<TResult>> body)

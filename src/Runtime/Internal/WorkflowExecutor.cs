@@ -36,7 +36,7 @@ internal static class WorkflowExecutor
     {
         try
         {
-            request.Handle.TrySetResult(await StartAsync(workflow, arguments, body, runtime).ConfigureAwait(false));
+            request.Handle.TrySetResult(await StartAsync(workflow, arguments, body, runtime, request.Options).ConfigureAwait(false));
         }
         catch (Exception e)
         {
@@ -53,7 +53,7 @@ internal static class WorkflowExecutor
     {
         try
         {
-            request.Handle.TrySetResult(SyncOverAsync.Run(() => StartAsync(workflow, arguments, body, runtime)));
+            request.Handle.TrySetResult(SyncOverAsync.Run(() => StartAsync(workflow, arguments, body, runtime, request.Options)));
         }
         catch (Exception e)
         {
@@ -82,9 +82,9 @@ internal static class WorkflowExecutor
     }
 
     /// <summary>Starts a workflow in the background; returns once its status row is committed.</summary>
-    public static async Task<WorkflowHandle<T>> StartAsync<T>(WorkflowDescriptor workflow, object?[] arguments, Func<Task<T>> body, DbosRuntime? runtime)
+    public static async Task<WorkflowHandle<T>> StartAsync<T>(WorkflowDescriptor workflow, object?[] arguments, Func<Task<T>> body, DbosRuntime? runtime, WorkflowOptions? options = null)
     {
-        var start = await PrepareAsync(workflow, arguments, runtime).ConfigureAwait(false);
+        var start = await PrepareAsync(workflow, arguments, runtime, options).ConfigureAwait(false);
         if (start.Active is { } active)
         {
             RunInBackground(start.Runtime, workflow, start.WorkflowId, () => ExecuteAsync(start.Runtime, workflow, start.WorkflowId, start.OwnerXid, body, NothingRecorded, active, start.Environment, start.Deadline));
@@ -97,7 +97,7 @@ internal static class WorkflowExecutor
 
     /// <summary>Chooses the ID, records the status row (or finds the existing one) and, for a child, the parent's
     /// checkpoint. <see cref="PreparedStart.Active"/> is set when this caller owns the execution.</summary>
-    private static async Task<PreparedStart> PrepareAsync(WorkflowDescriptor workflow, object?[] arguments, DbosRuntime? explicitRuntime)
+    private static async Task<PreparedStart> PrepareAsync(WorkflowDescriptor workflow, object?[] arguments, DbosRuntime? explicitRuntime, WorkflowOptions? options = null)
     {
         var ambient = DbosAmbient.Current;
         var parent = ambient is { InStep: false } ? ambient.Workflow : null;
@@ -119,11 +119,27 @@ internal static class WorkflowExecutor
         {
             functionId = parent.NextFunctionId();
             recordedChild = parent.GetRecorded(functionId, workflow.Name);
-            workflowId = recordedChild?.ChildWorkflowId ?? assigned ?? $"{parent.WorkflowId}-{functionId}";
+            workflowId = recordedChild?.ChildWorkflowId ?? options?.WorkflowId ?? assigned ?? $"{parent.WorkflowId}-{functionId}";
         }
         else
         {
-            workflowId = assigned ?? Guid.CreateVersion7().ToString();
+            workflowId = options?.WorkflowId ?? assigned ?? Guid.CreateVersion7().ToString();
+        }
+
+        var queue = options?.Queue;
+        if (queue is null && (options?.DeduplicationId is not null || options?.Priority is not null || options?.Delay is not null || options?.PartitionKey is not null))
+        {
+            throw new ArgumentException("WorkflowOptions.DeduplicationId, Priority, Delay and PartitionKey apply to queued workflows: enqueue with DBOS.EnqueueAsync or set WorkflowOptions.Queue.", nameof(options));
+        }
+
+        if (options?.Priority is < 0)
+        {
+            throw new ArgumentException("WorkflowOptions.Priority must be 0 (the highest, the default) or more.", nameof(options));
+        }
+
+        if (options?.Timeout is { } timeout && timeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("WorkflowOptions.Timeout must be positive.", nameof(options));
         }
 
         SetWorkflowID.Validate(workflowId, "workflowId");
@@ -131,23 +147,32 @@ internal static class WorkflowExecutor
         using var environment = WorkflowEnvironment.ForStart(runtime, workflow, workflowId, authentication, ambient?.Request);
         var ownerXid = runtime.NewOwnerToken();
         var now = runtime.Options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
-        var (timeoutMs, deadlineMs) = WorkflowTimeouts.ForStart(ambient, parent, now);
+        var delayed = options?.Delay is { } delay && delay > TimeSpan.Zero;
+        var (timeoutMs, deadlineMs) = options?.Timeout is { } limit
+            ? ((long)Math.Ceiling(limit.TotalMilliseconds), now + (long)Math.Ceiling(limit.TotalMilliseconds))
+            : WorkflowTimeouts.ForStart(ambient, parent, now); // a SetWorkflowTimeout scope, else the parent's deadline
         var row = new WorkflowStatusInsert(
             workflowId,
-            WorkflowStatuses.Pending,
+            queue is null ? WorkflowStatuses.Pending : delayed ? WorkflowStatuses.Delayed : WorkflowStatuses.Enqueued,
             workflow.Name,
             workflow.ClassName,
             null,
             inputs,
             runtime.Serializer.Name,
             runtime.ExecutorId,
-            runtime.ApplicationVersion,
+            options?.ApplicationVersion ?? runtime.ApplicationVersion,
             runtime.Options.ApplicationName,
             ownerXid,
             now,
             ParentWorkflowId: parent?.WorkflowId,
+            QueueName: queue,
             TimeoutMs: timeoutMs,
-            DeadlineEpochMs: deadlineMs,
+            DeadlineEpochMs: queue is null ? deadlineMs : null, // a queued workflow's deadline starts at its dequeue
+            DeduplicationId: options?.DeduplicationId,
+            Priority: options?.Priority,
+            PartitionKey: options?.PartitionKey,
+            DelayUntilEpochMs: delayed ? now + (long)Math.Ceiling(options!.Delay!.Value.TotalMilliseconds) : null,
+            RecoveryAttempts: queue is null ? 1 : 0, // as DBOS: a dequeue counts the first attempt
             AuthenticatedUser: authentication?.User,
             AssumedRole: authentication?.AssumedRole,
             AuthenticatedRoles: authentication?.RolesJson,
@@ -165,6 +190,16 @@ internal static class WorkflowExecutor
         {
             var child = new OperationRecord(functionId, workflow.Name, null, null, null, workflowId, now, now);
             await DbRetry.RunAsync(runtime, "record child workflow", token => parent.Runtime.Database.RecordOperationAsync(parent.WorkflowId, parent.OwnerXid, child, token)).ConfigureAwait(false);
+        }
+
+        if (queue is not null)
+        {
+            if (inserted.Inserted)
+            {
+                runtime.WakeQueue(queue);
+            }
+
+            return new PreparedStart(runtime, workflowId, ownerXid, null, environment, default);
         }
 
         var active = inserted.Inserted ? runtime.TryBeginExecution(workflowId) : null;
@@ -218,8 +253,10 @@ internal static class WorkflowExecutor
         }
         catch (DbosSerializationException e)
         {
+            // Never left PENDING with nobody to run it: it fails, with the reason (DBOS py#546).
             runtime.ReleaseExecution(row.WorkflowId, active);
-            runtime.Logger.LogError(e, "Cannot recover workflow {WorkflowId} ({Name}): its stored inputs do not match the workflow's parameters.", row.WorkflowId, workflow.QualifiedName);
+            runtime.Logger.LogError(e, "Cannot run workflow {WorkflowId} ({Name}): its stored inputs do not match the workflow's parameters. It was marked ERROR.", row.WorkflowId, workflow.QualifiedName);
+            await runtime.RecordFailureAsync(row, e).ConfigureAwait(false);
             return false;
         }
 

@@ -163,6 +163,9 @@ public sealed partial class DbosRuntime
     private IReadOnlyList<WorkflowStatus> Attach(IReadOnlyList<WorkflowStatus> statuses)
         => statuses.All(s => s.Payloads is not null) ? statuses : statuses.Select(s => s with { Payloads = Management.Payloads }).ToList();
 
+    /// <summary>Completes when this process's execution of the workflow ends; null when none runs.</summary>
+    internal Task? ExecutionEnded(string workflowId) => _active.TryGetValue(workflowId, out var active) ? active.Completion.Task : null;
+
     /// <summary>Signals this process's execution of the workflow, if any, that the workflow is now <paramref name="status"/>.</summary>
     private void StopLocal(string workflowId, string? status)
     {

@@ -100,10 +100,37 @@ internal partial interface ISystemDatabase : IAsyncDisposable
     /// workflows are owned by a live process (<see cref="IsInstanceGoneAsync"/>): on PostgreSQL a session advisory lock on the
     /// listener connection (taken again after a reconnect), on SQLite a locked file beside the database. Returns false when
     /// another live runtime already uses the same executor id.</summary>
-    Task<bool> StartListeningAsync(LiveInstance instance, Action<string> onMessage, Action<string> onEvent, Action onReconnect, CancellationToken stopping);
+    Task<bool> StartListeningAsync(LiveInstance instance, Action<string> onMessage, Action<string> onEvent, Action<string> onQueue, Action onReconnect, CancellationToken stopping);
+
+    // Queues.
+
+    /// <summary>Stores the queues' configuration in <c>queues</c> (insert, or update the row with the same name), as DBOS does.</summary>
+    Task UpsertQueuesAsync(IReadOnlyList<WorkflowQueue> queues, CancellationToken cancellationToken);
+
+    /// <summary>DELAYED workflows of the queue whose delay has passed become ENQUEUED. Returns how many.</summary>
+    Task<int> ReleaseDelayedAsync(string queueName, CancellationToken cancellationToken);
+
+    /// <summary>Claims up to the request's budget of ENQUEUED workflows of a queue in priority then enqueue order, within the queue's
+    /// global, rate and partition limits (DBOS's algorithm: repeatable read with NOWAIT when a limit is shared, else read committed with
+    /// SKIP LOCKED). Each claimed row becomes PENDING with a new owner token of <see cref="DequeueRequest.InstanceId"/>. Returns the
+    /// claimed workflows; an empty list when there is nothing to take or another process holds the rows (contention).</summary>
+    Task<IReadOnlyList<ClaimedWorkflow>> DequeueAsync(DequeueRequest request, CancellationToken cancellationToken);
+
+    /// <summary>The partition keys with ENQUEUED workflows on a partitioned queue.</summary>
+    Task<IReadOnlyList<string>> GetEnqueuedPartitionsAsync(string queueName, CancellationToken cancellationToken);
+
+    /// <summary>Recovery of queued work: each PENDING workflow still owned by its <see cref="RecoveryClaim.ExpectedOwnerXid"/> goes back
+    /// to ENQUEUED on its queue (started-at cleared), so it runs within the queue's limits again. Returns the IDs re-enqueued.</summary>
+    Task<IReadOnlyList<string>> ReenqueueAsync(IReadOnlyList<RecoveryClaim> claims, CancellationToken cancellationToken);
 
     /// <summary>Whether the runtime instance <paramref name="instanceId"/> is provably gone: its liveness mark is not held.</summary>
     Task<bool> IsInstanceGoneAsync(string instanceId, CancellationToken cancellationToken);
+
+    /// <summary>One round trip that reads the schema version (health checks); throws when the database cannot be used.</summary>
+    Task PingAsync(CancellationToken cancellationToken);
+
+    /// <summary>Whether the notification listener holds its LISTEN connection now; null for engines without one.</summary>
+    bool? ListenerConnected { get; }
 }
 
 internal sealed record StoredMessage(string MessageUuid, string Message, string? Serialization);
@@ -137,7 +164,11 @@ internal sealed record WorkflowStatusInsert(
     string? AuthenticatedRoles = null,
     string? Request = null,
     int RecoveryAttempts = 1,
-    string? Attributes = null);
+    string? Attributes = null,
+    string? DeduplicationId = null,
+    int? Priority = null,
+    string? PartitionKey = null,
+    long? DelayUntilEpochMs = null);
 
 /// <summary>What the insert found: the row as it now is. <c>Inserted</c> is true when this call created it.</summary>
 internal sealed record InsertWorkflowResult(
@@ -192,6 +223,19 @@ internal sealed record OperationRecord(
     string? ChildWorkflowId = null,
     long? StartedAt = null,
     long? CompletedAt = null);
+
+/// <summary>One dequeue: the queue, this process's budget (at most <see cref="MaxTasks"/>), the queue's shared limits, and who claims.</summary>
+internal sealed record DequeueRequest(
+    string QueueName,
+    int MaxTasks,
+    int? GlobalConcurrency,
+    QueueRateLimit? RateLimit,
+    string? PartitionKey,
+    string InstanceId,
+    string ExecutorId,
+    string ApplicationVersion,
+    bool IsLatestVersion,
+    string? ApplicationName);
 
 /// <summary>This runtime as other processes see it: its instance id (inside its owner tokens) and executor id.</summary>
 internal sealed record LiveInstance(string InstanceId, string ExecutorId);

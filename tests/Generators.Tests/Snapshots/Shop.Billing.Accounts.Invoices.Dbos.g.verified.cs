@@ -76,6 +76,9 @@ namespace Shop.Billing
 
         /// <summary>Runs the workflow <c>IssueAsync</c> durably and returns its result.</summary>
         global::System.Threading.Tasks.Task<int> IssueAsync(int customer);
+
+        /// <summary>Enqueues the workflow <c>IssueAsync</c> on <c>workflowOptions.Queue</c> and returns once it is durably recorded.</summary>
+        global::System.Threading.Tasks.Task<global::Dbos.WorkflowHandle<int>> EnqueueIssueAsync(int customer, global::Dbos.WorkflowOptions? workflowOptions = null);
     }
 
     /// <summary>Starts and runs the workflows of <c>Invoices</c> durably.</summary>
@@ -104,6 +107,13 @@ namespace Shop.Billing
         {
             var __instance = global::Dbos.Internal.DbosGenerated.GetInstance<global::Shop.Billing.Accounts.Invoices>(__services, null);
             return global::Dbos.Internal.DbosGenerated.RunWorkflowAsync<int>(global::Shop.Billing.Accounts.Invoices.__Dbos.IssueAsync_Workflow, new object?[] { customer }, () => global::Shop.Billing.Accounts.Invoices.__Dbos.Invoke_IssueAsync(__instance, customer), __runtime);
+        }
+
+        /// <inheritdoc/>
+        public global::System.Threading.Tasks.Task<global::Dbos.WorkflowHandle<int>> EnqueueIssueAsync(int customer, global::Dbos.WorkflowOptions? workflowOptions = null)
+        {
+            var __instance = global::Dbos.Internal.DbosGenerated.GetInstance<global::Shop.Billing.Accounts.Invoices>(__services, null);
+            return global::Dbos.Internal.DbosGenerated.EnqueueWorkflowAsync<int>(global::Shop.Billing.Accounts.Invoices.__Dbos.IssueAsync_Workflow, new object?[] { customer }, () => global::Shop.Billing.Accounts.Invoices.__Dbos.Invoke_IssueAsync(__instance, customer), __runtime, workflowOptions);
         }
     }
 }

@@ -152,11 +152,17 @@ namespace Shop
         /// <summary>Runs the workflow <c>Count</c> durably and returns its result.</summary>
         global::System.Threading.Tasks.Task<int> CountAsync(string? filter = null, params int[] extra);
 
+        /// <summary>Enqueues the workflow <c>Count</c> on <c>workflowOptions.Queue</c> and returns once it is durably recorded.</summary>
+        global::System.Threading.Tasks.Task<global::Dbos.WorkflowHandle<int>> EnqueueCountAsync(string? filter, int[] extra, global::Dbos.WorkflowOptions? workflowOptions = null);
+
         /// <summary>Starts the workflow <c>PingAsync</c> and returns once it is durably recorded.</summary>
         global::System.Threading.Tasks.Task<global::Dbos.WorkflowHandle> StartPingAsync();
 
         /// <summary>Runs the workflow <c>PingAsync</c> durably and returns its result.</summary>
         global::System.Threading.Tasks.Task PingAsync();
+
+        /// <summary>Enqueues the workflow <c>PingAsync</c> on <c>workflowOptions.Queue</c> and returns once it is durably recorded.</summary>
+        global::System.Threading.Tasks.Task<global::Dbos.WorkflowHandle> EnqueuePingAsync(global::Dbos.WorkflowOptions? workflowOptions = null);
 
         /// <summary>Starts the workflow <c>PlaceOrderAsync</c> and returns once it is durably recorded.</summary>
         global::System.Threading.Tasks.Task<global::Dbos.WorkflowHandle<string>> StartPlaceOrderAsync(global::Shop.Order order);
@@ -164,11 +170,17 @@ namespace Shop
         /// <summary>Runs the workflow <c>PlaceOrderAsync</c> durably and returns its result.</summary>
         global::System.Threading.Tasks.Task<string> PlaceOrderAsync(global::Shop.Order order);
 
+        /// <summary>Enqueues the workflow <c>PlaceOrderAsync</c> on <c>workflowOptions.Queue</c> and returns once it is durably recorded.</summary>
+        global::System.Threading.Tasks.Task<global::Dbos.WorkflowHandle<string>> EnqueuePlaceOrderAsync(global::Shop.Order order, global::Dbos.WorkflowOptions? workflowOptions = null);
+
         /// <summary>Starts the workflow <c>Reset</c> and returns once it is durably recorded.</summary>
         global::System.Threading.Tasks.Task<global::Dbos.WorkflowHandle> StartResetAsync();
 
         /// <summary>Runs the workflow <c>Reset</c> durably and returns its result.</summary>
         global::System.Threading.Tasks.Task ResetAsync();
+
+        /// <summary>Enqueues the workflow <c>Reset</c> on <c>workflowOptions.Queue</c> and returns once it is durably recorded.</summary>
+        global::System.Threading.Tasks.Task<global::Dbos.WorkflowHandle> EnqueueResetAsync(global::Dbos.WorkflowOptions? workflowOptions = null);
 
         /// <summary>Starts the workflow <c>nightly-report</c> and returns once it is durably recorded.</summary>
         global::System.Threading.Tasks.Task<global::Dbos.WorkflowHandle> StartRunReportAsync(global::System.DateTime day);
@@ -176,11 +188,17 @@ namespace Shop
         /// <summary>Runs the workflow <c>nightly-report</c> durably and returns its result.</summary>
         global::System.Threading.Tasks.Task RunReportAsync(global::System.DateTime day);
 
+        /// <summary>Enqueues the workflow <c>nightly-report</c> on <c>workflowOptions.Queue</c> and returns once it is durably recorded.</summary>
+        global::System.Threading.Tasks.Task<global::Dbos.WorkflowHandle> EnqueueRunReportAsync(global::System.DateTime day, global::Dbos.WorkflowOptions? workflowOptions = null);
+
         /// <summary>Starts the workflow <c>TotalAsync</c> and returns once it is durably recorded.</summary>
         global::System.Threading.Tasks.Task<global::Dbos.WorkflowHandle<int>> StartTotalAsync(int a, int b);
 
         /// <summary>Runs the workflow <c>TotalAsync</c> durably and returns its result.</summary>
         global::System.Threading.Tasks.Task<int> TotalAsync(int a, int b);
+
+        /// <summary>Enqueues the workflow <c>TotalAsync</c> on <c>workflowOptions.Queue</c> and returns once it is durably recorded.</summary>
+        global::System.Threading.Tasks.Task<global::Dbos.WorkflowHandle<int>> EnqueueTotalAsync(int a, int b, global::Dbos.WorkflowOptions? workflowOptions = null);
     }
 
     /// <summary>Starts and runs the workflows of <c>OrderWorkflows</c> durably.</summary>
@@ -212,6 +230,13 @@ namespace Shop
         }
 
         /// <inheritdoc/>
+        public global::System.Threading.Tasks.Task<global::Dbos.WorkflowHandle<int>> EnqueueCountAsync(string? filter, int[] extra, global::Dbos.WorkflowOptions? workflowOptions = null)
+        {
+            var __instance = global::Dbos.Internal.DbosGenerated.GetInstance<global::Shop.OrderWorkflows>(__services, static () => new global::Shop.OrderWorkflows());
+            return global::Dbos.Internal.DbosGenerated.EnqueueWorkflowAsync<int>(global::Shop.OrderWorkflows.__Dbos.Count_Workflow, new object?[] { filter, extra }, () => global::Shop.OrderWorkflows.__Dbos.Invoke_Count(__instance, filter, extra), __runtime, workflowOptions);
+        }
+
+        /// <inheritdoc/>
         public global::System.Threading.Tasks.Task<global::Dbos.WorkflowHandle> StartPingAsync()
         {
             var __instance = global::Dbos.Internal.DbosGenerated.GetInstance<global::Shop.OrderWorkflows>(__services, static () => new global::Shop.OrderWorkflows());
@@ -223,6 +248,13 @@ namespace Shop
         {
             var __instance = global::Dbos.Internal.DbosGenerated.GetInstance<global::Shop.OrderWorkflows>(__services, static () => new global::Shop.OrderWorkflows());
             return global::Dbos.Internal.DbosGenerated.RunWorkflowAsync(global::Shop.OrderWorkflows.__Dbos.PingAsync_Workflow, global::System.Array.Empty<object?>(), () => global::Shop.OrderWorkflows.__Dbos.Invoke_PingAsync(__instance).AsTask(), __runtime);
+        }
+
+        /// <inheritdoc/>
+        public global::System.Threading.Tasks.Task<global::Dbos.WorkflowHandle> EnqueuePingAsync(global::Dbos.WorkflowOptions? workflowOptions = null)
+        {
+            var __instance = global::Dbos.Internal.DbosGenerated.GetInstance<global::Shop.OrderWorkflows>(__services, static () => new global::Shop.OrderWorkflows());
+            return global::Dbos.Internal.DbosGenerated.EnqueueWorkflowAsync(global::Shop.OrderWorkflows.__Dbos.PingAsync_Workflow, global::System.Array.Empty<object?>(), () => global::Shop.OrderWorkflows.__Dbos.Invoke_PingAsync(__instance).AsTask(), __runtime, workflowOptions);
         }
 
         /// <inheritdoc/>
@@ -240,6 +272,13 @@ namespace Shop
         }
 
         /// <inheritdoc/>
+        public global::System.Threading.Tasks.Task<global::Dbos.WorkflowHandle<string>> EnqueuePlaceOrderAsync(global::Shop.Order order, global::Dbos.WorkflowOptions? workflowOptions = null)
+        {
+            var __instance = global::Dbos.Internal.DbosGenerated.GetInstance<global::Shop.OrderWorkflows>(__services, static () => new global::Shop.OrderWorkflows());
+            return global::Dbos.Internal.DbosGenerated.EnqueueWorkflowAsync<string>(global::Shop.OrderWorkflows.__Dbos.PlaceOrderAsync_Workflow, new object?[] { order }, () => global::Shop.OrderWorkflows.__Dbos.Invoke_PlaceOrderAsync(__instance, order), __runtime, workflowOptions);
+        }
+
+        /// <inheritdoc/>
         public global::System.Threading.Tasks.Task<global::Dbos.WorkflowHandle> StartResetAsync()
         {
             var __instance = global::Dbos.Internal.DbosGenerated.GetInstance<global::Shop.OrderWorkflows>(__services, static () => new global::Shop.OrderWorkflows());
@@ -251,6 +290,13 @@ namespace Shop
         {
             var __instance = global::Dbos.Internal.DbosGenerated.GetInstance<global::Shop.OrderWorkflows>(__services, static () => new global::Shop.OrderWorkflows());
             return global::Dbos.Internal.DbosGenerated.RunWorkflowAsync(global::Shop.OrderWorkflows.__Dbos.Reset_Workflow, global::System.Array.Empty<object?>(), () => { global::Shop.OrderWorkflows.__Dbos.Invoke_Reset(__instance); return global::System.Threading.Tasks.Task.CompletedTask; }, __runtime);
+        }
+
+        /// <inheritdoc/>
+        public global::System.Threading.Tasks.Task<global::Dbos.WorkflowHandle> EnqueueResetAsync(global::Dbos.WorkflowOptions? workflowOptions = null)
+        {
+            var __instance = global::Dbos.Internal.DbosGenerated.GetInstance<global::Shop.OrderWorkflows>(__services, static () => new global::Shop.OrderWorkflows());
+            return global::Dbos.Internal.DbosGenerated.EnqueueWorkflowAsync(global::Shop.OrderWorkflows.__Dbos.Reset_Workflow, global::System.Array.Empty<object?>(), () => global::Shop.OrderWorkflows.__Dbos.Invoke_Reset(__instance), __runtime, workflowOptions);
         }
 
         /// <inheritdoc/>
@@ -266,6 +312,12 @@ namespace Shop
         }
 
         /// <inheritdoc/>
+        public global::System.Threading.Tasks.Task<global::Dbos.WorkflowHandle> EnqueueRunReportAsync(global::System.DateTime day, global::Dbos.WorkflowOptions? workflowOptions = null)
+        {
+            return global::Dbos.Internal.DbosGenerated.EnqueueWorkflowAsync(global::Shop.OrderWorkflows.__Dbos.RunReport_Workflow, new object?[] { day }, () => global::Shop.OrderWorkflows.__Dbos.Invoke_RunReport(day), __runtime, workflowOptions);
+        }
+
+        /// <inheritdoc/>
         public global::System.Threading.Tasks.Task<global::Dbos.WorkflowHandle<int>> StartTotalAsync(int a, int b)
         {
             var __instance = global::Dbos.Internal.DbosGenerated.GetInstance<global::Shop.OrderWorkflows>(__services, static () => new global::Shop.OrderWorkflows());
@@ -277,6 +329,13 @@ namespace Shop
         {
             var __instance = global::Dbos.Internal.DbosGenerated.GetInstance<global::Shop.OrderWorkflows>(__services, static () => new global::Shop.OrderWorkflows());
             return global::Dbos.Internal.DbosGenerated.RunWorkflowAsync<int>(global::Shop.OrderWorkflows.__Dbos.TotalAsync_Workflow, new object?[] { a, b }, () => global::Shop.OrderWorkflows.__Dbos.Invoke_TotalAsync(__instance, a, b).AsTask(), __runtime);
+        }
+
+        /// <inheritdoc/>
+        public global::System.Threading.Tasks.Task<global::Dbos.WorkflowHandle<int>> EnqueueTotalAsync(int a, int b, global::Dbos.WorkflowOptions? workflowOptions = null)
+        {
+            var __instance = global::Dbos.Internal.DbosGenerated.GetInstance<global::Shop.OrderWorkflows>(__services, static () => new global::Shop.OrderWorkflows());
+            return global::Dbos.Internal.DbosGenerated.EnqueueWorkflowAsync<int>(global::Shop.OrderWorkflows.__Dbos.TotalAsync_Workflow, new object?[] { a, b }, () => global::Shop.OrderWorkflows.__Dbos.Invoke_TotalAsync(__instance, a, b).AsTask(), __runtime, workflowOptions);
         }
     }
 }

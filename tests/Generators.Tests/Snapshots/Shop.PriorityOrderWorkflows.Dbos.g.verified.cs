@@ -34,6 +34,9 @@ namespace Shop
 
         /// <summary>Runs the workflow <c>ExpediteAsync</c> durably and returns its result.</summary>
         global::System.Threading.Tasks.Task<int> ExpediteAsync(int orderId);
+
+        /// <summary>Enqueues the workflow <c>ExpediteAsync</c> on <c>workflowOptions.Queue</c> and returns once it is durably recorded.</summary>
+        global::System.Threading.Tasks.Task<global::Dbos.WorkflowHandle<int>> EnqueueExpediteAsync(int orderId, global::Dbos.WorkflowOptions? workflowOptions = null);
     }
 
     /// <summary>Starts and runs the workflows of <c>PriorityOrderWorkflows</c> durably.</summary>
@@ -62,6 +65,13 @@ namespace Shop
         {
             var __instance = global::Dbos.Internal.DbosGenerated.GetInstance<global::Shop.PriorityOrderWorkflows>(__services, static () => new global::Shop.PriorityOrderWorkflows());
             return global::Dbos.Internal.DbosGenerated.RunWorkflowAsync<int>(global::Shop.PriorityOrderWorkflows.__Dbos.ExpediteAsync_Workflow, new object?[] { orderId }, () => global::Shop.PriorityOrderWorkflows.__Dbos.Invoke_ExpediteAsync(__instance, orderId), __runtime);
+        }
+
+        /// <inheritdoc/>
+        public global::System.Threading.Tasks.Task<global::Dbos.WorkflowHandle<int>> EnqueueExpediteAsync(int orderId, global::Dbos.WorkflowOptions? workflowOptions = null)
+        {
+            var __instance = global::Dbos.Internal.DbosGenerated.GetInstance<global::Shop.PriorityOrderWorkflows>(__services, static () => new global::Shop.PriorityOrderWorkflows());
+            return global::Dbos.Internal.DbosGenerated.EnqueueWorkflowAsync<int>(global::Shop.PriorityOrderWorkflows.__Dbos.ExpediteAsync_Workflow, new object?[] { orderId }, () => global::Shop.PriorityOrderWorkflows.__Dbos.Invoke_ExpediteAsync(__instance, orderId), __runtime, workflowOptions);
         }
     }
 }

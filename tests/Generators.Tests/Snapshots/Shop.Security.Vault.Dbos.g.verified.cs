@@ -60,6 +60,9 @@ namespace Shop.Security
 
         /// <summary>Runs the workflow <c>RotateAsync</c> durably and returns its result.</summary>
         global::System.Threading.Tasks.Task<int> RotateAsync(int key);
+
+        /// <summary>Enqueues the workflow <c>RotateAsync</c> on <c>workflowOptions.Queue</c> and returns once it is durably recorded.</summary>
+        global::System.Threading.Tasks.Task<global::Dbos.WorkflowHandle<int>> EnqueueRotateAsync(int key, global::Dbos.WorkflowOptions? workflowOptions = null);
     }
 
     /// <summary>Starts and runs the workflows of <c>Vault</c> durably.</summary>
@@ -86,6 +89,12 @@ namespace Shop.Security
         public global::System.Threading.Tasks.Task<int> RotateAsync(int key)
         {
             return global::Dbos.Internal.DbosGenerated.RunWorkflowAsync<int>(global::Shop.Security.Vault.__Dbos.RotateAsync_Workflow, new object?[] { key }, () => global::Shop.Security.Vault.__Dbos.Invoke_RotateAsync(key), __runtime);
+        }
+
+        /// <inheritdoc/>
+        public global::System.Threading.Tasks.Task<global::Dbos.WorkflowHandle<int>> EnqueueRotateAsync(int key, global::Dbos.WorkflowOptions? workflowOptions = null)
+        {
+            return global::Dbos.Internal.DbosGenerated.EnqueueWorkflowAsync<int>(global::Shop.Security.Vault.__Dbos.RotateAsync_Workflow, new object?[] { key }, () => global::Shop.Security.Vault.__Dbos.Invoke_RotateAsync(key), __runtime, workflowOptions);
         }
     }
 }

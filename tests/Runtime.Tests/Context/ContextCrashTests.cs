@@ -15,12 +15,15 @@ public sealed class ContextCrashTests(string engine) : EngineTest(engine)
     {
         var effects = Path.Combine(Path.GetTempPath(), $"dbos-context-crash-{Guid.NewGuid():N}.txt");
         const string workflowId = "context-crash";
+        await (await LaunchAsync()).ShutdownAsync(); // the schema, so the test can read checkpoints while the first process runs
         try
         {
             using (var first = TestApp.Start("context", Database, workflowId, effects, "start"))
             {
                 var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-                while (!File.Exists(effects) || File.ReadAllText(effects).Length == 0)
+                // Killed once the first step is checkpointed (decided from the database, not from its side effect, which comes
+                // before the checkpoint): from then on it must never run again.
+                while (await StepCountAsync(workflowId) < 1)
                 {
                     Assert.That(first.HasExited, Is.False, "the first process ended early:\n" + first.Output);
                     Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "the first step never ran:\n" + first.Output);

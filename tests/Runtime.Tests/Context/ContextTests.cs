@@ -317,6 +317,9 @@ public sealed class ContextTests(string engine) : EngineTest(engine)
         Probe.Open("rr");
         await handle.GetResultAsync();
 
+        // The first runtime's execution, stopped by its shutdown at the gate, ends its span when the gate opens too (its next
+        // checkpoint is refused): wait for both spans rather than for a time.
+        await EventuallyAsync(() => Task.FromResult(spans.ForWorkflow("recover-rootless").Count(a => (string?)a.GetTagItem("operationType") == "workflow") == 2), "both executions ended their spans");
         var executions = spans.ForWorkflow("recover-rootless").Where(a => (string?)a.GetTagItem("operationType") == "workflow").ToList();
         var recovered = executions.Single(a => a.GetTagItem("dbos.recovered") is true);
         var original = executions.Single(a => a.GetTagItem("dbos.recovered") is null);

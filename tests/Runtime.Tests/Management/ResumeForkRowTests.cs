@@ -43,18 +43,6 @@ public sealed class ResumeForkRowTests(string engine) : ManagementTest(engine)
     }
 
     [Test]
-    public async Task Resume_defaults_to_the_internal_queue_and_takes_dead_lettered_workflows()
-    {
-        await LaunchAsync(o => o.RecoverPendingWorkflows = false);
-        await QueryAsync("INSERT INTO {s}workflow_status (workflow_uuid, status, name, created_at, updated_at, recovery_attempts, completed_at) VALUES ('dead', 'MAX_RECOVERY_ATTEMPTS_EXCEEDED', 'x', 1, 1, 9, 5)");
-        await DBOS.ResumeWorkflowAsync("dead");
-        var row = await ExistingRowAsync("dead");
-        Assert.That(row["queue_name"], Is.EqualTo("_dbos_internal_queue"));
-        Assert.That(Long(row["recovery_attempts"]), Is.Zero);
-        Assert.That(row["status"], Is.EqualTo(WorkflowStatuses.Enqueued));
-    }
-
-    [Test]
     public async Task Resuming_a_finished_workflow_leaves_it_and_its_handle_has_the_result()
     {
         await LaunchAsync();

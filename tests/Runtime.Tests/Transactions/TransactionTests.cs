@@ -164,6 +164,22 @@ public sealed class TransactionTests(string engine) : EngineTest(engine)
     }
 
     [Test]
+    public async Task Concurrent_serializable_transactions_on_disjoint_rows_commit_in_about_one_attempt_each()
+    {
+        // Before the recorded-output check moved out of the transaction, every attempt read transaction_outputs and then
+        // wrote there, so concurrent serializable transactions aborted each other: 3.96 attempts per commit for 200 of them.
+        // SQLite serializes writers anyway (BEGIN IMMEDIATE); a few are enough there and keep the test short.
+        var transactions = IsPostgres ? 200 : 20;
+        await LaunchWithAppAsync();
+        var names = await Task.WhenAll(Enumerable.Range(0, transactions).Select(i => Task.Run(() => TransactionWorkflows.InsertCounterWorkflow($"row-{i}"))));
+        Assert.That(names.Distinct().Count(), Is.EqualTo(transactions));
+        Assert.That(Convert.ToInt64((await AppQueryAsync("SELECT COUNT(*) FROM \"Counters\""))[0][0], CultureInfo.InvariantCulture), Is.EqualTo(transactions));
+        var attemptsPerCommit = Probe.Count("insert-attempt") / (double)transactions;
+        TestContext.Out.WriteLine($"{Engine}: {attemptsPerCommit:0.00} attempts per commit ({Probe.Count("insert-attempt")} attempts, {transactions} commits)");
+        Assert.That(attemptsPerCommit, Is.LessThanOrEqualTo(1.1));
+    }
+
+    [Test]
     public async Task The_isolation_level_and_read_only_reach_the_database()
     {
         await LaunchWithAppAsync();

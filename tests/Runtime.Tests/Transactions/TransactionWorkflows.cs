@@ -72,6 +72,19 @@ public partial class TransactionWorkflows
     [Workflow]
     public static Task<long> IncrementWorkflow(string name) => Increment(name);
 
+    /// <summary>Inserts a row of its own (disjoint from every other call's); counts its attempts.</summary>
+    [Transaction]
+    public static async Task<string> InsertCounter(string name)
+    {
+        Probe.Hit("insert-attempt");
+        DBOS.SqlSession<ShopDb>().Counters.Add(new Counter { Name = name, Value = 1 });
+        await Task.Yield();
+        return name;
+    }
+
+    [Workflow]
+    public static Task<string> InsertCounterWorkflow(string name) => InsertCounter(name);
+
     [Transaction]
     public static string Isolation() => Scalar("SELECT current_setting('transaction_isolation')");
 

@@ -108,4 +108,15 @@ public partial class MessagingWorkflows
         DBOS.Send(peer, received + 1);
         return received;
     }
+
+    /// <summary>Sleeps durably, then returns the wall clock (epoch ms) at which it woke.</summary>
+    [Workflow]
+    public static async Task<long> SleepThenClock(double seconds)
+    {
+        await DBOS.SleepAsync(TimeSpan.FromSeconds(seconds));
+        return await WallClock();
+    }
+
+    [Step]
+    private static Task<long> WallClock() => Task.FromResult(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
 }

@@ -16,6 +16,7 @@ internal sealed partial class PostgresSystemDatabase
 
     private readonly CancellationTokenSource _listenerStop = new();
     private Task _listener = Task.CompletedTask;
+    private volatile bool _listenerConnected;
     private string? _sendMessageSql;
     private string? _peekMessageSql;
     private string? _consumeMessageSql;
@@ -248,6 +249,8 @@ internal sealed partial class PostgresSystemDatabase
 
     public bool NotifiesOtherProcesses => true;
 
+    public bool? ListenerConnected => _listenerConnected;
+
     // Session locks on the listener connection mark this runtime alive: the instance's key (in its owner tokens) and
     // its executor id's key. The instance key is random, so taking it never waits; the executor key may be held by
     // another live runtime with the same executor id, which is only worth a warning.
@@ -289,17 +292,17 @@ internal sealed partial class PostgresSystemDatabase
     /// <summary>One dedicated connection LISTENs on the DBOS channels for the life of the runtime, reconnecting with
     /// backoff, and holds the liveness locks of <paramref name="instance"/>. Returns once the first LISTEN is in place
     /// (or failed; the loop keeps trying).</summary>
-    public async Task<bool> StartListeningAsync(LiveInstance instance, Action<string> onMessage, Action<string> onEvent, Action onReconnect, CancellationToken stopping)
+    public async Task<bool> StartListeningAsync(LiveInstance instance, Action<string> onMessage, Action<string> onEvent, Action<string> onQueue, Action onReconnect, CancellationToken stopping)
     {
         ArgumentNullException.ThrowIfNull(instance);
         var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, _listenerStop.Token);
         var ready = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _listener = Task.Run(() => ListenAsync(instance, onMessage, onEvent, onReconnect, ready, linked), CancellationToken.None);
+        _listener = Task.Run(() => ListenAsync(instance, onMessage, onEvent, onQueue, onReconnect, ready, linked), CancellationToken.None);
         var first = await Task.WhenAny(ready.Task, Task.Delay(_options.ConnectTimeout, CancellationToken.None)).ConfigureAwait(false);
         return first != ready.Task || ready.Task.Result;
     }
 
-    private async Task ListenAsync(LiveInstance instance, Action<string> onMessage, Action<string> onEvent, Action onReconnect, TaskCompletionSource<bool> ready, CancellationTokenSource stop)
+    private async Task ListenAsync(LiveInstance instance, Action<string> onMessage, Action<string> onEvent, Action<string> onQueue, Action onReconnect, TaskCompletionSource<bool> ready, CancellationTokenSource stop)
     {
         using var _ = stop;
         var token = stop.Token;
@@ -323,6 +326,10 @@ internal sealed partial class PostgresSystemDatabase
                     {
                         onEvent(e.Payload);
                     }
+                    else if (e.Channel == QueueChannel)
+                    {
+                        onQueue(e.Payload);
+                    }
                 };
                 await connection.OpenAsync(token).ConfigureAwait(false);
 
@@ -333,7 +340,7 @@ internal sealed partial class PostgresSystemDatabase
                     await keepalive.ExecuteNonQueryAsync(token).ConfigureAwait(false);
                 }
 
-                await using (var listen = new NpgsqlCommand($"LISTEN {NotificationsChannel}; LISTEN {WorkflowEventsChannel}", connection))
+                await using (var listen = new NpgsqlCommand($"LISTEN {NotificationsChannel}; LISTEN {WorkflowEventsChannel}; LISTEN {QueueChannel}", connection))
                 {
                     await listen.ExecuteNonQueryAsync(token).ConfigureAwait(false);
                 }
@@ -350,6 +357,7 @@ internal sealed partial class PostgresSystemDatabase
                     executorIdFree = reader.GetBoolean(1);
                 }
 
+                _listenerConnected = true;
                 ready.TrySetResult(executorIdFree);
                 if (lostConnection)
                 {
@@ -378,6 +386,7 @@ internal sealed partial class PostgresSystemDatabase
             }
             catch (Exception e) when (e is NpgsqlException or System.IO.IOException or TimeoutException or InvalidOperationException)
             {
+                _listenerConnected = false;
                 _logger.LogWarning(e, "The notification listener lost its connection to {Database}; reconnecting in {Delay} ms (waiters poll meanwhile).", Description, (int)delay.TotalMilliseconds);
                 lostConnection = true;
                 onReconnect();
@@ -393,5 +402,7 @@ internal sealed partial class PostgresSystemDatabase
                 delay = TimeSpan.FromMilliseconds(Math.Min(5000, delay.TotalMilliseconds * 2));
             }
         }
+
+        _listenerConnected = false;
     }
 }

@@ -163,6 +163,12 @@ internal sealed partial class PostgresSystemDatabase : ISystemDatabase
     private const string TakeMigrationLockSql = "SELECT pg_advisory_xact_lock($1)";
     private const string SetMigrationLockTimeoutSql = "SET LOCAL lock_timeout = '60s'";
 
+    public async Task PingAsync(CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand(Qualify(ReadVersionSql));
+        await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenForStartupAsync(cancellationToken).ConfigureAwait(false);
@@ -428,9 +434,9 @@ internal sealed partial class PostgresSystemDatabase : ISystemDatabase
                 workflow_uuid, status, name, class_name, config_name, authenticated_user, assumed_role, authenticated_roles,
                 request, executor_id, application_version, application_name, created_at, updated_at, recovery_attempts,
                 queue_name, workflow_timeout_ms, workflow_deadline_epoch_ms, parent_workflow_id, owner_xid, creator_xid,
-                serialization, started_at_epoch_ms, inputs, attributes)
+                serialization, started_at_epoch_ms, inputs, attributes, deduplication_id, priority, queue_partition_key, delay_until_epoch_ms)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15, $16, $17, $18, $19, $19, $20,
-                CASE WHEN $2 = 'PENDING' THEN $13 END, NULL, $22::jsonb)
+                CASE WHEN $2 = 'PENDING' THEN $13 END, NULL, $22::jsonb, $23, COALESCE($24, 0), $25, $26)
             ON CONFLICT (workflow_uuid) DO UPDATE SET updated_at = EXCLUDED.updated_at
             RETURNING status, name, class_name, config_name, queue_name, owner_xid, workflow_deadline_epoch_ms, serialization
         ), wi AS (
@@ -438,10 +444,12 @@ internal sealed partial class PostgresSystemDatabase : ISystemDatabase
             SELECT $1, $21 FROM ws WHERE ws.owner_xid = $19
             ON CONFLICT (workflow_uuid) DO NOTHING
         )
-        SELECT status, name, class_name, config_name, queue_name, owner_xid, workflow_deadline_epoch_ms, serialization FROM ws
+        SELECT status, name, class_name, config_name, queue_name, owner_xid, workflow_deadline_epoch_ms, serialization,
+            (SELECT count(*) FROM (SELECT pg_notify('dbos_dotnet_queue_channel', $15) WHERE $2 = 'ENQUEUED' AND ws.owner_xid = $19) AS n)
+        FROM ws
         """;
 
-    public Task<InsertWorkflowResult> InsertWorkflowStatusAsync(WorkflowStatusInsert row, CancellationToken cancellationToken)
+    public async Task<InsertWorkflowResult> InsertWorkflowStatusAsync(WorkflowStatusInsert row, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(row);
         NpgsqlParameter[] parameters =
@@ -450,9 +458,18 @@ internal sealed partial class PostgresSystemDatabase : ISystemDatabase
             Text(row.AuthenticatedUser), Text(row.AssumedRole), Text(row.AuthenticatedRoles), Text(row.Request), Text(row.ExecutorId),
             Text(row.ApplicationVersion), Text(row.ApplicationName), BigInt(row.CreatedAt), BigInt(row.RecoveryAttempts), Text(row.QueueName),
             BigInt(row.TimeoutMs), BigInt(row.DeadlineEpochMs), Text(row.ParentWorkflowId), Text(row.OwnerXid), Text(row.Serialization),
-            Text(row.Inputs), Text(row.Attributes),
+            Text(row.Inputs), Text(row.Attributes), Text(row.DeduplicationId), IntOrNull(row.Priority), Text(row.PartitionKey), BigInt(row.DelayUntilEpochMs),
         ];
-        return _commitGroup.RunAsync(_insertWorkflowStatusSql, parameters, async reader =>
+        try
+        {
+            return await InsertAsync().ConfigureAwait(false);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "uq_workflow_status_dedup_id")
+        {
+            throw new QueueDeduplicatedException(row.WorkflowId, row.QueueName ?? string.Empty, row.DeduplicationId ?? string.Empty);
+        }
+
+        Task<InsertWorkflowResult> InsertAsync() => _commitGroup.RunAsync(_insertWorkflowStatusSql, parameters, async reader =>
         {
             if (!await reader.ReadAsync().ConfigureAwait(false))
             {
@@ -854,6 +871,8 @@ internal sealed partial class PostgresSystemDatabase : ISystemDatabase
     private static NpgsqlParameter BigInt(long? value) => new() { NpgsqlDbType = NpgsqlDbType.Bigint, Value = value is { } v ? v : DBNull.Value };
 
     private static NpgsqlParameter TextArray(string?[] values) => new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = values };
+
+    private static NpgsqlParameter IntOrNull(int? value) => new() { NpgsqlDbType = NpgsqlDbType.Integer, Value = value is { } v ? v : DBNull.Value };
 
     private static NpgsqlParameter Int(int value) => new() { NpgsqlDbType = NpgsqlDbType.Integer, Value = value };
 

@@ -71,12 +71,31 @@ internal sealed partial class SqliteSystemDatabase : ISystemDatabase
         }
     }
 
+    private const string PingSql = "SELECT MAX(version) FROM dbos_migrations";
+
+    /// <summary>The runtime keeps one connection open: a file deleted under it would take every later write with it.</summary>
+    public Task PingAsync(CancellationToken cancellationToken) => RunAsync(connection =>
+    {
+        if (!File.Exists(_path))
+        {
+            throw new FileNotFoundException(
+                $"The SQLite system database file '{_path}' no longer exists; this process still writes to the deleted file, and its " +
+                "checkpoints are lost when it exits. Restore the file or restart the application.", _path);
+        }
+
+        return Command(connection, PingSql).ExecuteScalar();
+    }, cancellationToken);
+
+    public bool? ListenerConnected => null;
+
     private const string InsertStatusSql = """
         INSERT INTO workflow_status (workflow_uuid, status, name, class_name, config_name, authenticated_user, assumed_role, authenticated_roles,
             request, executor_id, application_version, application_name, created_at, updated_at, recovery_attempts, queue_name,
-            workflow_timeout_ms, workflow_deadline_epoch_ms, parent_workflow_id, owner_xid, serialization, started_at_epoch_ms, attributes)
+            workflow_timeout_ms, workflow_deadline_epoch_ms, parent_workflow_id, owner_xid, serialization, started_at_epoch_ms, attributes,
+            deduplication_id, priority, queue_partition_key, delay_until_epoch_ms)
         VALUES ($id, $status, $name, $class, $config, $user, $role, $roles, $request, $executor, $version, $app, $now, $now, $attempts, $queue,
-            $timeout, $deadline, $parent, $owner, $serialization, CASE WHEN $status = 'PENDING' THEN $now END, $attributes)
+            $timeout, $deadline, $parent, $owner, $serialization, CASE WHEN $status = 'PENDING' THEN $now END, $attributes,
+            $dedup, COALESCE($priority, 0), $partition, $delay)
         ON CONFLICT (workflow_uuid) DO UPDATE SET updated_at = excluded.updated_at
         RETURNING status, name, class_name, config_name, queue_name, owner_xid, workflow_deadline_epoch_ms, serialization
         """;
@@ -107,8 +126,22 @@ internal sealed partial class SqliteSystemDatabase : ISystemDatabase
         Bind(insert, "$owner", row.OwnerXid);
         Bind(insert, "$serialization", row.Serialization);
         Bind(insert, "$attributes", row.Attributes);
+        Bind(insert, "$dedup", row.DeduplicationId);
+        Bind(insert, "$priority", row.Priority);
+        Bind(insert, "$partition", row.PartitionKey);
+        Bind(insert, "$delay", row.DelayUntilEpochMs);
         InsertWorkflowResult result;
-        using (var reader = insert.ExecuteReader())
+        SqliteDataReader reader;
+        try
+        {
+            reader = insert.ExecuteReader();
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode == 19 && row.DeduplicationId is not null && e.Message.Contains("deduplication_id", StringComparison.Ordinal))
+        {
+            throw new QueueDeduplicatedException(row.WorkflowId, row.QueueName ?? string.Empty, row.DeduplicationId);
+        }
+
+        using (reader)
         {
             reader.Read();
             var owner = NullableString(reader, 5);
@@ -518,7 +551,7 @@ internal sealed partial class SqliteSystemDatabase : ISystemDatabase
     public bool NotifiesOtherProcesses => false;
 
     /// <summary>Nothing to listen to; marks the instance alive with a locked file (see <see cref="SqliteLiveness"/>).</summary>
-    public Task<bool> StartListeningAsync(LiveInstance instance, Action<string> onMessage, Action<string> onEvent, Action onReconnect, CancellationToken stopping)
+    public Task<bool> StartListeningAsync(LiveInstance instance, Action<string> onMessage, Action<string> onEvent, Action<string> onQueue, Action onReconnect, CancellationToken stopping)
     {
         _liveness ??= new SqliteLiveness(_path, _logger);
         return Task.FromResult(_liveness.MarkAlive(instance));
