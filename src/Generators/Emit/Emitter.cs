@@ -70,8 +70,9 @@ internal static class Emitter
             ? "global::System.Array.Empty<object?>()"
             : "new object?[] { " + ArgumentList(method) + " }";
 
-    /// <summary>A call of the generated invoker, e.g. <c>global::NS.C.__Dbos.Invoke_Run(@this, a)</c>.</summary>
-    public static string InvokerCall(MethodPlan plan, string? receiver)
+    /// <summary>A call of the generated invoker, e.g. <c>global::NS.C.__Dbos.Invoke_Run(@this, a)</c>; with
+    /// <paramref name="token"/>, that expression instead of the step's first <c>CancellationToken</c> parameter.</summary>
+    public static string InvokerCall(MethodPlan plan, string? receiver, string? token = null)
     {
         var arguments = new List<string>();
         if (!plan.Method.IsStatic)
@@ -79,7 +80,17 @@ internal static class Emitter
             arguments.Add(receiver!);
         }
 
-        arguments.AddRange(plan.Method.Parameters.Select(p => p.Name));
+        var replaced = token is null;
+        arguments.AddRange(plan.Method.Parameters.Select(p =>
+        {
+            if (!replaced && p.IsStepCancellationToken)
+            {
+                replaced = true;
+                return token!;
+            }
+
+            return p.Name;
+        }));
         return DbosClass(plan.Method) + ".Invoke_" + plan.Identifier + "(" + string.Join(", ", arguments) + ")";
     }
 

@@ -101,13 +101,22 @@ internal static class InterceptorsEmitter
         writer.Unindent();
     }
 
+    /// <summary>The lambda parameter that receives the step's token (the caller's, linked with its workflow's).</summary>
+    private const string StepToken = "__dbosCancellationToken";
+
     private static string Body(MethodPlan plan, string thisName)
     {
         var method = plan.Method;
-        var invoke = InvokerCall(plan, thisName);
+
+        // A step's CancellationToken is passed through the runtime, which adds the workflow's cancellation to it.
+        var token = method.Kind == DurableKind.Step ? method.Parameters.FirstOrDefault(p => p.IsStepCancellationToken) : default;
+        var cancellable = token.IsStepCancellationToken;
+        var invoke = InvokerCall(plan, thisName, cancellable ? StepToken : null);
 
         // Workflows and transactions take the arguments: a workflow stores them, a transaction's temporary workflow too.
-        var leading = Descriptor(plan) + (method.Kind == DurableKind.Step ? string.Empty : ", " + ArgumentArray(method)) + ", ";
+        var leading = Descriptor(plan) + (method.Kind == DurableKind.Step ? string.Empty : ", " + ArgumentArray(method)) + ", "
+            + (cancellable ? token.Name + ", " : string.Empty);
+        var lambda = cancellable ? StepToken + " => " : "() => ";
         var kind = method.Kind switch
         {
             DurableKind.Workflow => "Workflow",
@@ -120,12 +129,12 @@ internal static class InterceptorsEmitter
 
         return method.Shape switch
         {
-            ReturnShape.TaskOfT => async + result + "(" + leading + "() => " + invoke + ")",
-            ReturnShape.Task => async + "(" + leading + "() => " + invoke + ")",
-            ReturnShape.ValueTaskOfT => "new " + ValueTask + result + "(" + async + result + "(" + leading + "() => " + invoke + ".AsTask()))",
-            ReturnShape.ValueTask => "new " + ValueTask + "(" + async + "(" + leading + "() => " + invoke + ".AsTask()))",
-            ReturnShape.Value => sync + result + "(" + leading + "() => " + invoke + ")",
-            _ => sync + "(" + leading + "() => " + invoke + ")",
+            ReturnShape.TaskOfT => async + result + "(" + leading + lambda + invoke + ")",
+            ReturnShape.Task => async + "(" + leading + lambda + invoke + ")",
+            ReturnShape.ValueTaskOfT => "new " + ValueTask + result + "(" + async + result + "(" + leading + lambda + invoke + ".AsTask()))",
+            ReturnShape.ValueTask => "new " + ValueTask + "(" + async + "(" + leading + lambda + invoke + ".AsTask()))",
+            ReturnShape.Value => sync + result + "(" + leading + lambda + invoke + ")",
+            _ => sync + "(" + leading + lambda + invoke + ")",
         };
     }
 }

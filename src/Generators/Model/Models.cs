@@ -85,6 +85,8 @@ internal readonly record struct ClassModel(
 /// <param name="TypeOfType">The type as written inside <c>typeof(...)</c>.</param>
 /// <param name="IsParams">Declared with <c>params</c>.</param>
 /// <param name="DefaultValue">The default value as C# source, or <c>null</c> when none (or not expressible).</param>
+/// <param name="IsStepCancellationToken">A step's <c>CancellationToken</c>: the interceptor passes a token that also fires when
+/// the workflow is cancelled or times out.</param>
 internal readonly record struct ParameterModel(
     string Name,
     string MetadataName,
@@ -92,7 +94,8 @@ internal readonly record struct ParameterModel(
     string TypeOfType,
     bool IsParams,
     string? DefaultValue,
-    bool HasDefaultValue);
+    bool HasDefaultValue,
+    bool IsStepCancellationToken = false);
 
 /// <summary>A method marked <c>[Workflow]</c>, <c>[Step]</c> or <c>[Transaction]</c>, as the generator needs it.</summary>
 /// <param name="Id">The documentation comment ID: unique per method in the compilation, used to match call sites.</param>

@@ -25,6 +25,8 @@ internal static class DurableMethodParser
     internal static readonly SymbolDisplayFormat SignatureFormat = SymbolDisplayFormat.FullyQualifiedFormat
         .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
 
+    private const string CancellationTokenType = "global::System.Threading.CancellationToken";
+
     /// <summary>How types appear inside <c>typeof</c>, which rejects nullable reference types.</summary>
     private static readonly SymbolDisplayFormat TypeOfFormat = SymbolDisplayFormat.FullyQualifiedFormat;
 
@@ -64,7 +66,8 @@ internal static class DurableMethodParser
                 TypeOfName(p.Type, compilation),
                 p.IsParams,
                 p.HasExplicitDefaultValue ? FormatDefault(p) : null,
-                p.HasExplicitDefaultValue))
+                p.HasExplicitDefaultValue,
+                kind == DurableKind.Step && p.Type.ToDisplayString(TypeOfFormat) == CancellationTokenType))
             .ToEquatableArray();
 
         var signatureTypes = method.Parameters.Select(p => p.Type).Append(method.ReturnType).ToList();

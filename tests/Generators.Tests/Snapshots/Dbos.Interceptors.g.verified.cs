@@ -6,6 +6,18 @@ namespace Dbos.Generated
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Dbos.Generators", "{version}")]
     file static class DbosInterceptors
     {
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "m54/0rMDd9zdtve71VFOi9wBAABDYXJyaWVyLmNz")] // Carrier.cs(15,20)
+        public static global::System.Threading.Tasks.ValueTask Carrier_ConfirmAsync(int orderId, global::System.Threading.CancellationToken cancellationToken)
+            => new global::System.Threading.Tasks.ValueTask(global::Dbos.Internal.DbosGenerated.RunStepAsync(global::Shop.Shipping.Carrier.__Dbos.ConfirmAsync_Step, cancellationToken, __dbosCancellationToken => global::Shop.Shipping.Carrier.__Dbos.Invoke_ConfirmAsync(orderId, __dbosCancellationToken).AsTask()));
+
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "m54/0rMDd9zdtve71VFOi7EBAABDYXJyaWVyLmNz")] // Carrier.cs(14,25)
+        public static int Carrier_Poll(global::System.Threading.CancellationToken token, int orderId)
+            => global::Dbos.Internal.DbosGenerated.RunStep<int>(global::Shop.Shipping.Carrier.__Dbos.Poll_Step, token, __dbosCancellationToken => global::Shop.Shipping.Carrier.__Dbos.Invoke_Poll(__dbosCancellationToken, orderId));
+
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "m54/0rMDd9zdtve71VFOi2wBAABDYXJyaWVyLmNz")] // Carrier.cs(13,32)
+        public static global::System.Threading.Tasks.Task<string> Carrier_QuoteAsync(int orderId, global::System.Threading.CancellationToken cancellationToken)
+            => global::Dbos.Internal.DbosGenerated.RunStepAsync<string>(global::Shop.Shipping.Carrier.__Dbos.QuoteAsync_Step, cancellationToken, __dbosCancellationToken => global::Shop.Shipping.Carrier.__Dbos.Invoke_QuoteAsync(orderId, __dbosCancellationToken));
+
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "CmO2Z26qE6hZjIxvgOfJ/R0DAABCaWxsaW5nLmNz")] // Billing.cs(27,69)
         public static int Heartbeat_Tick()
             => global::Dbos.Internal.DbosGenerated.RunStep<int>(global::Heartbeat.__Dbos.Tick_Step, () => global::Heartbeat.__Dbos.Invoke_Tick());

@@ -25,6 +25,7 @@ namespace Dbos.Generated
             global::Dbos.Internal.DbosGenerated.RegisterWorkflow(global::Shop.PriorityOrderWorkflows.__Dbos.ExpediteAsync_Workflow);
             global::Dbos.Internal.DbosGenerated.RegisterWorkflow(global::Shop.Security.Vault.__Dbos.RotateAsync_Workflow);
             global::Dbos.Internal.DbosGenerated.RegisterWorkflow(global::Shop.Security.Vault.__Dbos.StoreAsync_TemporaryWorkflow);
+            global::Dbos.Internal.DbosGenerated.RegisterWorkflow(global::Shop.Shipping.Carrier.__Dbos.BookAsync_Workflow);
             global::Dbos.Internal.DbosGenerated.RegisterServices(static services =>
             {
                 global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddTransient<global::Shop.Billing.Accounts.Invoices>(services);
@@ -34,6 +35,7 @@ namespace Dbos.Generated
                 global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddSingleton<global::Shop.IOrderWorkflowsClient, global::Shop.OrderWorkflowsClient>(services);
                 global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddSingleton<global::Shop.IPriorityOrderWorkflowsClient, global::Shop.PriorityOrderWorkflowsClient>(services);
                 global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddSingleton<global::Shop.Security.IVaultClient, global::Shop.Security.VaultClient>(services);
+                global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddSingleton<global::Shop.Shipping.ICarrierClient, global::Shop.Shipping.CarrierClient>(services);
             });
         }
     }

@@ -142,3 +142,37 @@ public partial class RetentionWorkflows
         return rounds;
     }
 }
+
+public partial class CancellableWorkflows
+{
+    /// <summary>Waits until its token fires (counted), then lets the cancellation surface.</summary>
+    [Step]
+    public static async Task<string> WaitForToken(string key, System.Threading.CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(System.Threading.Timeout.Infinite, cancellationToken);
+            return "never";
+        }
+        catch (OperationCanceledException)
+        {
+            Probe.Hit(key + ":token fired");
+            throw;
+        }
+    }
+
+    [Step]
+    public static bool TokenCanFire(System.Threading.CancellationToken cancellationToken) => cancellationToken.CanBeCanceled;
+
+    [Workflow]
+    public static async Task<string> WaitsInACancellableStep(string key)
+    {
+        await ManagementWorkflows.Mark(key, "before");
+        var result = await WaitForToken(key, System.Threading.CancellationToken.None);
+        await ManagementWorkflows.Mark(key, "after");
+        return result;
+    }
+
+    [Workflow]
+    public static Task<bool> AsksWhetherItsTokenCanFire() => Task.FromResult(TokenCanFire(default));
+}
