@@ -96,8 +96,9 @@ internal sealed class Options
           --only ROWS           comma list of rows or groups (default all):
                                   sequential, concurrent, empty_latency, send_recv, waiters, launch            (PostgreSQL)
                                   sqlite_sequential, sqlite_concurrent, sqlite_empty_latency                  (SQLite)
+                                  list_1m, list_1m_errors, list_1m_name, gc_batch       (1,000,000 workflows, database dbos_bench_management)
                                   insert_1, insert_8, pgbench_1, pgbench_8                                     (raw database floor)
-                                  groups: postgres, sqlite, floor
+                                  groups: postgres, sqlite, management, floor
           --seq N --conc N --lat N --pings N --waiters N   counts (env SEQ, CONC, LAT, PINGS, WAITERS; defaults 200 1000 200 200 100000)
           --peer-waiters N      WAITERS for the peer (env PEER_WAITERS; default: --waiters, at most 10000, the peer's own default)
           --start-parallelism N waiters started at once by this harness (default 64)
@@ -128,10 +129,13 @@ internal sealed class Options
                 case "floor":
                     rows.UnionWith(["insert_1", "insert_8", "pgbench_1", "pgbench_8"]);
                     break;
+                case "management":
+                    rows.UnionWith(["list_1m", "list_1m_errors", "list_1m_name", "gc_batch"]);
+                    break;
                 default:
                     if (!Array.Exists(Report.AllRows, r => r == item))
                     {
-                        throw new ArgumentException($"Unknown row '{item}'. Rows: {string.Join(", ", Report.AllRows)}; groups: postgres, sqlite, floor.");
+                        throw new ArgumentException($"Unknown row '{item}'. Rows: {string.Join(", ", Report.AllRows)}; groups: postgres, sqlite, management, floor.");
                     }
 
                     rows.Add(item);

@@ -55,6 +55,10 @@ public static class Program
             new("sqlite_sequential", $"3-step workflow, {options.Seq} one after another, SQLite", RowKind.Rate),
             new("sqlite_concurrent", $"3-step workflow, {options.Conc} started at once, SQLite", RowKind.Rate),
             new("sqlite_empty_latency", $"Empty workflow start → result ({options.Lat} samples), SQLite", RowKind.Latency),
+            new("list_1m", "ListWorkflowsAsync: newest 20 of 1,000,000 workflows, with inputs and outputs, PostgreSQL", RowKind.Latency),
+            new("list_1m_errors", "ListWorkflowsAsync: newest 20 ERROR workflows of 1,000,000, PostgreSQL", RowKind.Latency),
+            new("list_1m_name", "ListWorkflowsAsync: newest 20 of one workflow name (10% of 1,000,000, no index on name), PostgreSQL", RowKind.Latency),
+            new("gc_batch", "GarbageCollectAsync: one batch, 1,000 finished workflows (6,000 rows) of 1,000,000, PostgreSQL", RowKind.Latency),
             new("insert_1", "Raw floor: single-row INSERT transactions, 1 client (Npgsql, prepared)", RowKind.Rate, "tx/s"),
             new("insert_8", "Raw floor: single-row INSERT transactions, 8 clients (Npgsql, prepared)", RowKind.Rate, "tx/s"),
             new("pgbench_1", "Raw floor: the same INSERT with pgbench -M prepared, 1 client", RowKind.Rate, "tx/s"),
@@ -231,6 +235,53 @@ public static class Program
                     }
                 }
             });
+        }
+
+        // Operating a big system database: list pages and garbage-collection batches over a million workflows.
+        var managementIds = new[] { "list_1m", "list_1m_errors", "list_1m_name", "gc_batch" };
+        if (managementIds.Any(id => Row(id) is not null))
+        {
+            if (server is null)
+            {
+                foreach (var id in managementIds)
+                {
+                    if (Row(id) is { } row)
+                    {
+                        row.Ours = Side.Missing("no PostgreSQL (--pg)");
+                    }
+                }
+            }
+            else
+            {
+                await Step("management over 1,000,000 workflows", async () =>
+                {
+                    var baseMs = await ManagementRows.PopulateAsync(server);
+                    async Task Measure(string id, Func<Task<Side>> run)
+                    {
+                        if (Row(id) is { } row)
+                        {
+                            Console.Error.WriteLine($"  management: {id} ...");
+                            try
+                            {
+                                row.Ours = await run();
+                            }
+                            catch (Exception e)
+                            {
+                                row.Ours = Side.Missing("failed: " + e.GetType().Name + ": " + e.Message.Split('\n')[0]);
+                                Console.Error.WriteLine(e);
+                            }
+
+                            Console.Error.WriteLine($"  management: {id}: {Report.Value(row, row.Ours)}");
+                        }
+                    }
+
+                    await Measure("list_1m", () => ManagementRows.ListAsync(server, new WorkflowFilter { Limit = 20, SortDescending = true }));
+                    await Measure("list_1m_errors", () => ManagementRows.ListAsync(server, new WorkflowFilter { Limit = 20, SortDescending = true, Statuses = [WorkflowStatuses.Error] }));
+                    await Measure("list_1m_name", () => ManagementRows.ListAsync(server, new WorkflowFilter { Limit = 20, SortDescending = true, Name = "Refund" }));
+                    await Measure("gc_batch", () => ManagementRows.GcBatchAsync(server, baseMs));
+                    await server.DropDatabaseAsync(ManagementRows.Database);
+                });
+            }
         }
 
         // The raw database floor.

@@ -71,6 +71,7 @@ internal static class Report
     [
         "launch", "sequential", "concurrent", "empty_latency", "send_recv", "waiters",
         "sqlite_sequential", "sqlite_concurrent", "sqlite_empty_latency",
+        "list_1m", "list_1m_errors", "list_1m_name", "gc_batch",
         "insert_1", "insert_8", "pgbench_1", "pgbench_8",
     ];
 

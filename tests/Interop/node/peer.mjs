@@ -112,6 +112,9 @@ const ops = {
     for (const m of messages) await client.send(destination, decode(m), topic ?? undefined);
   },
   clientGetEvent: async ({ workflowId, key, timeoutSeconds }) => await client.getEvent(workflowId, key, timeoutSeconds ?? 30),
+  clientCancel: async ({ workflowId }) => await client.cancelWorkflow(workflowId),
+  clientResume: async ({ workflowId }) => (await client.resumeWorkflow(workflowId)).workflowID,
+  clientFork: async ({ workflowId, startStep, newWorkflowID }) => await client.forkWorkflow(workflowId, startStep, { newWorkflowID }),
 };
 
 const answer = (reply) => process.stdout.write('@@' + JSON.stringify(reply) + '\n');
