@@ -274,6 +274,7 @@ public sealed partial class DbosRuntime
 
     private const int TimeoutSweepBatch = 1000;
     private const int WatchBatch = 500;
+    private long _watchOffset;
 
     private async Task SuperviseLoopAsync(CancellationToken stopping)
     {
@@ -311,7 +312,15 @@ public sealed partial class DbosRuntime
         }
         while (timedOut.Count == TimeoutSweepBatch);
 
+        // At most one batch per pass, taken in turn: with many waiting executions each is checked less often, and the cost
+        // per pass stays one query.
         var watched = _running.Values.Where(c => c.IsWatched && !c.IsStopped).ToList();
+        if (watched.Count > WatchBatch)
+        {
+            var start = (int)(Interlocked.Add(ref _watchOffset, WatchBatch) % watched.Count);
+            watched = watched.Skip(start).Concat(watched.Take(start)).Take(WatchBatch).ToList();
+        }
+
         foreach (var chunk in watched.Chunk(WatchBatch))
         {
             var states = (await Database.GetWorkflowStatesAsync(chunk.Select(c => c.WorkflowId).ToList(), cancellationToken).ConfigureAwait(false))

@@ -29,6 +29,26 @@ public sealed class TimeoutTests(string engine) : ManagementTest(engine)
     }
 
     [Test]
+    public async Task A_timeout_in_the_start_options_wins_over_a_scope_and_a_queued_one_counts_from_its_dequeue()
+    {
+        var queue = new WorkflowQueue("timed-queue");
+        await LaunchAsync(o => o.AddQueue(queue));
+        WorkflowHandle<string> started;
+        using (new SetWorkflowTimeout(TimeSpan.FromHours(1)))
+        {
+            started = await DBOS.StartWorkflowAsync(() => ManagementWorkflows.SleepsLong("opt"), new WorkflowOptions { Timeout = TimeSpan.FromMilliseconds(300) });
+        }
+
+        var queued = await DBOS.EnqueueAsync(queue, () => ManagementWorkflows.SleepsLong("queued"), new WorkflowOptions { Timeout = TimeSpan.FromMilliseconds(300) });
+        await Assert.ThrowsAsync<AwaitedWorkflowCancelledException>(() => started.GetResultAsync().WaitAsync(Bound));
+        await Assert.ThrowsAsync<AwaitedWorkflowCancelledException>(() => queued.GetResultAsync().WaitAsync(Bound));
+        Assert.That(Long((await ExistingRowAsync(started.WorkflowId))["workflow_timeout_ms"]), Is.EqualTo(300));
+        var row = await ExistingRowAsync(queued.WorkflowId);
+        Assert.That(Long(row["workflow_deadline_epoch_ms"]), Is.GreaterThanOrEqualTo(Long(row["created_at"])!.Value + 300), "the deadline was set at its dequeue");
+        Assert.That(Probe.Count("queued:before"), Is.EqualTo(1), "it ran until its deadline");
+    }
+
+    [Test]
     public async Task Children_inherit_the_deadline_unless_they_set_their_own_or_none()
     {
         await LaunchAsync();

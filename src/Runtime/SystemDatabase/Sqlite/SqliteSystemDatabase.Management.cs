@@ -119,8 +119,22 @@ internal sealed partial class SqliteSystemDatabase
         RETURNING workflow_uuid
         """;
 
+    private const string AnyTimedOutSql = """
+        SELECT 1 FROM workflow_status
+        WHERE status IN ('ENQUEUED', 'PENDING', 'DELAYED') AND workflow_deadline_epoch_ms IS NOT NULL AND workflow_deadline_epoch_ms <= $now
+        LIMIT 1
+        """;
+
     public Task<IReadOnlyList<string>> CancelTimedOutWorkflowsAsync(long now, int limit, CancellationToken cancellationToken) => RunAsync(connection =>
     {
+        // The sweep runs every second: read first, so an empty sweep takes no write lock from other processes on the file.
+        var any = Command(connection, AnyTimedOutSql);
+        Bind(any, "$now", now);
+        if (any.ExecuteScalar() is null)
+        {
+            return (IReadOnlyList<string>)[];
+        }
+
         var update = Command(connection, CancelTimedOutWorkflowsSql);
         Bind(update, "$now", now);
         Bind(update, "$app", _options.ApplicationName);
