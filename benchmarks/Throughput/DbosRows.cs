@@ -76,6 +76,51 @@ internal sealed class DbosRows(Options options, string systemDatabaseUrl)
         return Rate(options.Conc, seconds, used);
     }
 
+    private DbosOptions QueueOptions()
+    {
+        var runtimeOptions = RuntimeOptions();
+        runtimeOptions.AddQueue(new WorkflowQueue("bench_queue") { WorkerConcurrency = options.QueueConcurrency });
+        return runtimeOptions;
+    }
+
+    /// <summary>As the peer's queue_throughput: N 3-step workflows enqueued at once; enqueue of the first to result of the last.</summary>
+    public async Task<Side> QueueThroughputAsync()
+    {
+        await using var runtime = await DbosRuntime.LaunchAsync(QueueOptions());
+        var cpu = Cpu();
+        var clock = Stopwatch.StartNew();
+        var handles = await Task.WhenAll(Enumerable.Range(0, options.Queued).Select(i => DBOS.EnqueueAsync("bench_queue", () => BenchWorkflows.ThreeSteps(i))));
+        var results = await Task.WhenAll(handles.Select(h => h.GetResultAsync()));
+        var seconds = clock.Elapsed.TotalSeconds;
+        var used = Cpu() - cpu;
+        for (var i = 0; i < results.Length; i++)
+        {
+            Check(i, results[i]);
+        }
+
+        return Rate(options.Queued, seconds, used);
+    }
+
+    /// <summary>As the peer's queue_latency: one empty workflow at a time through an idle queue, enqueue to result.</summary>
+    public async Task<Side> QueueLatencyAsync()
+    {
+        await using var runtime = await DbosRuntime.LaunchAsync(QueueOptions());
+        var ms = new List<double>(options.QueueLat);
+        for (var i = 0; i < options.QueueLat; i++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            var handle = await DBOS.EnqueueAsync("bench_queue", () => BenchWorkflows.Empty());
+            var result = await handle.GetResultAsync();
+            ms.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            if (result != 1)
+            {
+                throw new InvalidOperationException($"emptyWorkflow returned {result}");
+            }
+        }
+
+        return Latency(ms, options.QueueLat);
+    }
+
     public async Task<Side> EmptyLatencyAsync()
     {
         await using var runtime = await DbosRuntime.LaunchAsync(RuntimeOptions());

@@ -14,6 +14,9 @@ internal sealed class Options
     public int Conc { get; private set; } = 1000;
     public int Lat { get; private set; } = 200;
     public int Pings { get; private set; } = 200;
+    public int Queued { get; private set; } = 2000;
+    public int QueueConcurrency { get; private set; } = 100;
+    public int QueueLat { get; private set; } = 100;
     public int Waiters { get; private set; } = 100_000;
     private int? _peerWaiters;
 
@@ -46,6 +49,9 @@ internal sealed class Options
         o.Conc = EnvInt("CONC", o.Conc);
         o.Lat = EnvInt("LAT", o.Lat);
         o.Pings = EnvInt("PINGS", o.Pings);
+        o.Queued = EnvInt("QUEUED", o.Queued);
+        o.QueueConcurrency = EnvInt("QCONC", o.QueueConcurrency);
+        o.QueueLat = EnvInt("QLAT", o.QueueLat);
         o.Waiters = EnvInt("WAITERS", o.Waiters);
         o._peerWaiters = Env("PEER_WAITERS") is { } pw ? int.Parse(pw, CultureInfo.InvariantCulture) : null;
         o.FloorSeconds = Env("FLOOR_SECONDS") is { } fs ? double.Parse(fs, CultureInfo.InvariantCulture) : o.FloorSeconds;
@@ -65,6 +71,9 @@ internal sealed class Options
                 case "--conc": o.Conc = NextInt(); break;
                 case "--lat": o.Lat = NextInt(); break;
                 case "--pings": o.Pings = NextInt(); break;
+                case "--queued": o.Queued = NextInt(); break;
+                case "--qconc": o.QueueConcurrency = NextInt(); break;
+                case "--qlat": o.QueueLat = NextInt(); break;
                 case "--waiters": o.Waiters = NextInt(); break;
                 case "--peer-waiters": o._peerWaiters = NextInt(); break;
                 case "--start-parallelism": o.StartParallelism = NextInt(); break;
@@ -121,7 +130,7 @@ internal sealed class Options
             switch (item)
             {
                 case "postgres" or "pg":
-                    rows.UnionWith(["launch", "sequential", "concurrent", "empty_latency", "send_recv", "waiters"]);
+                    rows.UnionWith(["launch", "sequential", "concurrent", "empty_latency", "queue_throughput", "queue_latency", "send_recv", "waiters"]);
                     break;
                 case "sqlite":
                     rows.UnionWith(["sqlite_sequential", "sqlite_concurrent", "sqlite_empty_latency"]);

@@ -74,6 +74,9 @@ internal sealed class Peer(Options options, PostgresServer server)
             ["CONC"] = options.Conc.ToString(CultureInfo.InvariantCulture),
             ["LAT"] = options.Lat.ToString(CultureInfo.InvariantCulture),
             ["PINGS"] = options.Pings.ToString(CultureInfo.InvariantCulture),
+            ["QUEUED"] = options.Queued.ToString(CultureInfo.InvariantCulture),
+            ["QCONC"] = options.QueueConcurrency.ToString(CultureInfo.InvariantCulture),
+            ["QLAT"] = options.QueueLat.ToString(CultureInfo.InvariantCulture),
             ["WAITERS"] = (options.PeerWaiters).ToString(CultureInfo.InvariantCulture),
         };
         var before = await server.CountersAsync(Database);

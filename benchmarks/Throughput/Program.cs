@@ -50,6 +50,8 @@ public static class Program
             new("sequential", $"3-step workflow, {options.Seq} one after another, PostgreSQL", RowKind.Rate),
             new("concurrent", $"3-step workflow, {options.Conc} started at once, PostgreSQL", RowKind.Rate),
             new("empty_latency", $"Empty workflow start → result ({options.Lat} samples), PostgreSQL", RowKind.Latency),
+            new("queue_throughput", $"3-step workflow, {options.Queued} enqueued at once on a queue with worker concurrency {options.QueueConcurrency}, PostgreSQL", RowKind.Rate),
+            new("queue_latency", $"Empty workflow enqueue → result on an idle queue ({options.QueueLat} samples), PostgreSQL", RowKind.Latency),
             new("send_recv", $"send → recv → result between two workflows ({options.Pings} samples), PostgreSQL", RowKind.Latency),
             new("waiters", $"Workflows blocked in recv at once (ours {options.Waiters:N0}, peer {options.PeerWaiters:N0}), PostgreSQL: memory", RowKind.Memory),
             new("sqlite_sequential", $"3-step workflow, {options.Seq} one after another, SQLite", RowKind.Rate),
@@ -66,7 +68,7 @@ public static class Program
         };
         rows.RemoveAll(r => !options.Want(r.Id));
         RowResult? Row(string id) => rows.Find(r => r.Id == id);
-        var peerRows = new HashSet<string>(StringComparer.Ordinal) { "launch", "sequential", "concurrent", "empty_latency", "send_recv", "waiters" };
+        var peerRows = new HashSet<string>(StringComparer.Ordinal) { "launch", "sequential", "concurrent", "empty_latency", "queue_throughput", "queue_latency", "send_recv", "waiters" };
 
         var machine = Machine();
         machine["runtime_revision"] = await RuntimeRevisionAsync();
@@ -172,6 +174,8 @@ public static class Program
                 await Measure("sequential", options.Seq, harness.SequentialAsync, options.Repeat);
                 await Measure("concurrent", options.Conc, harness.ConcurrentAsync, options.Repeat);
                 await Measure("empty_latency", options.Lat, harness.EmptyLatencyAsync, options.Repeat);
+                await Measure("queue_throughput", options.Queued, harness.QueueThroughputAsync, options.Repeat);
+                await Measure("queue_latency", options.QueueLat, harness.QueueLatencyAsync, options.Repeat);
 #if DBOS_MESSAGING
                 await Measure("send_recv", options.Pings, harness.SendRecvAsync, options.Repeat);
                 await Measure("waiters", options.Waiters, () => WaitersInChildAsync(options, server.Url(OurDatabase)), 1);
@@ -366,6 +370,8 @@ public static class Program
                             "sequential" => options.Seq,
                             "concurrent" => options.Conc,
                             "empty_latency" => options.Lat,
+                            "queue_throughput" => options.Queued,
+                            "queue_latency" => options.QueueLat,
                             "send_recv" => options.Pings,
                             "waiters" => options.PeerWaiters,
                             _ => 0,

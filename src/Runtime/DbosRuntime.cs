@@ -426,8 +426,11 @@ public sealed partial class DbosRuntime : IAsyncDisposable
     internal async Task<TResult> AwaitWorkflowResultAsync<TResult>(string workflowId, Type resultType, CancellationToken cancellationToken, bool fromDatabaseOnly = false)
     {
         var delay = TimeSpan.FromMilliseconds(10);
+        // A workflow that starts running here later (dequeued, recovered) wakes this wait at once instead of at the next poll.
+        using var started = fromDatabaseOnly ? null : Executions.Register(workflowId);
         while (true)
         {
+            var signal = started?.Signal;
             if (!fromDatabaseOnly && _active.TryGetValue(workflowId, out var active)
                 && await WaitForExecutionAsync(workflowId, active, cancellationToken).ConfigureAwait(false) is { Abandoned: false } outcome)
             {
@@ -454,10 +457,23 @@ public sealed partial class DbosRuntime : IAsyncDisposable
                 return result;
             }
 
-            await Task.Delay(delay, Options.TimeProvider, cancellationToken).ConfigureAwait(false);
+            if (row.Status is WorkflowStatuses.Enqueued or WorkflowStatuses.Delayed && started is not null && delay < QueuedPoll)
+            {
+                // Waiting on a queue: a local dequeue wakes this wait, so only another process's run needs the poll.
+                delay = QueuedPoll;
+            }
+
+            var poll = Task.Delay(delay, Options.TimeProvider, cancellationToken);
+            await (signal is null ? poll : Task.WhenAny(signal, poll)).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
             delay = TimeSpan.FromMilliseconds(Math.Min(1000, delay.TotalMilliseconds * 1.5));
         }
     }
+
+    private static readonly TimeSpan QueuedPoll = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Wakes result waiters (key: the workflow ID) when a workflow begins running in this process.</summary>
+    internal Messaging.WakeupHub Executions { get; } = new();
 
     /// <summary>Returns true with the result for SUCCESS, throws the recorded error for a failed or ended workflow,
     /// returns false while it is still running.</summary>
@@ -524,7 +540,13 @@ public sealed partial class DbosRuntime : IAsyncDisposable
     internal ActiveWorkflow? TryBeginExecution(string workflowId)
     {
         var active = new ActiveWorkflow();
-        return _active.TryAdd(workflowId, active) ? active : null;
+        if (!_active.TryAdd(workflowId, active))
+        {
+            return null;
+        }
+
+        Executions.Notify(workflowId);
+        return active;
     }
 
     internal void EndExecution(string workflowId, ActiveWorkflow active, object? result, Exception? error)

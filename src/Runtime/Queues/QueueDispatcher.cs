@@ -71,13 +71,20 @@ internal sealed class QueueDispatcher
     {
         var stopping = _runtime.StoppingToken;
         var random = new Random();
+        var polled = true;
         while (!stopping.IsCancellationRequested)
         {
             var wait = loop.Queue.PollingInterval * (0.9 + (0.2 * random.NextDouble()));
             var signal = loop.Signal;
             try
             {
-                await _runtime.Database.ReleaseDelayedAsync(loop.Queue.Name, stopping).ConfigureAwait(false);
+                if (polled)
+                {
+                    // Delays are checked at the poll only: a wake (an enqueue, a completion) is about ENQUEUED work.
+                    await _runtime.Database.ReleaseDelayedAsync(loop.Queue.Name, stopping).ConfigureAwait(false);
+                    polled = false;
+                }
+
                 if (await DequeueAsync(loop, stopping).ConfigureAwait(false) > 0 && loop.Budget > 0)
                 {
                     continue; // there may be more: look again at once
@@ -96,7 +103,7 @@ internal sealed class QueueDispatcher
             try
             {
                 // When full, only a local completion makes room (other processes' completions are seen at the next poll).
-                await Task.WhenAny(signal, Task.Delay(wait, _runtime.Options.TimeProvider, stopping)).ConfigureAwait(false);
+                polled = await Task.WhenAny(signal, Task.Delay(wait, _runtime.Options.TimeProvider, stopping)).ConfigureAwait(false) != signal;
             }
             catch (OperationCanceledException)
             {
