@@ -171,8 +171,14 @@ internal sealed partial class PostgresSystemDatabase
     {
         await using var command = new NpgsqlCommand(Qualify("SELECT workflow_uuid, " + OperationColumns + " FROM {schema}.operation_outputs WHERE workflow_uuid = ANY($1) ORDER BY workflow_uuid, function_id"), connection, transaction);
         command.Parameters.Add(TextArray([.. ids]));
-        var operations = new Dictionary<string, List<OperationRecord>>(StringComparer.Ordinal);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await ReadOperationsByWorkflowAsync(reader, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Rows of (workflow_uuid, operation columns...) grouped by workflow, in the order read.</summary>
+    private static async Task<Dictionary<string, List<OperationRecord>>> ReadOperationsByWorkflowAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        var operations = new Dictionary<string, List<OperationRecord>>(StringComparer.Ordinal);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             var id = reader.GetString(0);

@@ -769,17 +769,7 @@ internal sealed partial class PostgresSystemDatabase : ISystemDatabase
         }
 
         await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
-        var operations = new Dictionary<string, List<OperationRecord>>(StringComparer.Ordinal);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            var id = reader.GetString(0);
-            if (!operations.TryGetValue(id, out var list))
-            {
-                operations[id] = list = [];
-            }
-
-            list.Add(ReadOperation(reader, 1));
-        }
+        var operations = await ReadOperationsByWorkflowAsync(reader, cancellationToken).ConfigureAwait(false);
 
         var claimed = new List<ClaimedWorkflow>(rows.Count);
         foreach (var row in rows)

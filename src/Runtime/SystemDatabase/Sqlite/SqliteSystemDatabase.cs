@@ -338,32 +338,10 @@ internal sealed partial class SqliteSystemDatabase : ISystemDatabase
                 Bind(claim, "$now", now);
                 Bind(claim, "$id", request.WorkflowId);
                 Bind(claim, "$expected", request.ExpectedOwnerXid ?? string.Empty);
-                if (claim.ExecuteNonQuery() != 1)
+                if (claim.ExecuteNonQuery() == 1)
                 {
-                    continue;
+                    claimed.Add(ReadClaimed(connection, request.WorkflowId));
                 }
-
-                WorkflowStatusRow row;
-                var select = Command(connection, GetStatusWithPayloadsSql);
-                Bind(select, "$id", request.WorkflowId);
-                using (var reader = select.ExecuteReader())
-                {
-                    reader.Read();
-                    row = ReadStatus(reader);
-                }
-
-                var operations = new List<OperationRecord>();
-                var load = Command(connection, GetOperationsSql);
-                Bind(load, "$id", request.WorkflowId);
-                using (var reader = load.ExecuteReader())
-                {
-                    while (reader.Read())
-                    {
-                        operations.Add(ReadOperation(reader));
-                    }
-                }
-
-                claimed.Add(new ClaimedWorkflow(row, operations));
             }
 
             return claimed;
