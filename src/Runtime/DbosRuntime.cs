@@ -235,6 +235,11 @@ public sealed partial class DbosRuntime : IAsyncDisposable
                 }
             }, CancellationToken.None);
         }
+
+        if (Options.TakeOverDeadExecutors)
+        {
+            StartTakeover();
+        }
     }
 
     /// <summary>Resumes the PENDING workflows of this executor and application version whose process is gone. Each is
@@ -255,8 +260,14 @@ public sealed partial class DbosRuntime : IAsyncDisposable
     {
         var pending = await DbRetry.RunAsync(this, "get pending workflows",
             token => Database.GetPendingWorkflowsAsync(ExecutorId, ApplicationVersion, token)).ConfigureAwait(false);
+        return await RecoverAsync(pending, new Dictionary<string, bool>(StringComparer.Ordinal), takeover: false, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Claims and resumes (or re-enqueues) those of <paramref name="pending"/> whose owner is gone. With
+    /// <paramref name="takeover"/>, they are other executors' workflows: the ones this application cannot run are left quietly.</summary>
+    private async Task<IReadOnlyList<string>> RecoverAsync(IReadOnlyList<PendingWorkflow> pending, Dictionary<string, bool> gone, bool takeover, CancellationToken cancellationToken)
+    {
         var resumed = new List<string>();
-        var gone = new Dictionary<string, bool>(StringComparer.Ordinal);
         var ownedByLiveProcesses = 0;
         var batch = new List<(RecoveryClaim Claim, WorkflowDescriptor Workflow, ActiveWorkflow Active)>(RecoveryBatch);
         var requeue = new List<RecoveryClaim>();
@@ -269,6 +280,12 @@ public sealed partial class DbosRuntime : IAsyncDisposable
             }
 
             var descriptor = WorkflowRegistry.Global.Find(workflow.ClassName, workflow.Name);
+            if (descriptor is null && takeover)
+            {
+                Logger.LogDebug("Not taking over workflow {WorkflowId}: no [Workflow] named {Name} (class {ClassName}) is registered here.", workflow.WorkflowId, workflow.Name, workflow.ClassName);
+                continue;
+            }
+
             if (descriptor is null)
             {
                 Logger.LogError("Cannot recover workflow {WorkflowId}: no [Workflow] named {Name} (class {ClassName}) is registered in this application. The workflow was left untouched.",
@@ -313,14 +330,21 @@ public sealed partial class DbosRuntime : IAsyncDisposable
             }
         }
 
-        if (ownedByLiveProcesses > 0)
+        if (ownedByLiveProcesses > 0 && !takeover)
         {
             Logger.LogInformation("{Count} pending workflows of executor {ExecutorId} are run by other live processes; they were left to them.", ownedByLiveProcesses, ExecutorId);
         }
 
         if (resumed.Count > 0)
         {
-            Logger.LogInformation("Recovering {Count} pending workflows.", resumed.Count);
+            if (takeover)
+            {
+                Logger.LogInformation("Took over {Count} pending workflows of processes that are gone.", resumed.Count);
+            }
+            else
+            {
+                Logger.LogInformation("Recovering {Count} pending workflows.", resumed.Count);
+            }
         }
 
         return resumed;
