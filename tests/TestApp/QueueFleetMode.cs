@@ -8,9 +8,11 @@ namespace Dbos.TestApp;
 
 /// <summary>
 /// Several worker processes sharing one queue:
-///   queue-worker DB LEDGER EXECUTOR_ID WORKER_CONCURRENCY ENQUEUE_COUNT
+///   queue-worker DB LEDGER EXECUTOR_ID WORKER_CONCURRENCY ENQUEUE_COUNT [STICK_EVERY]
 /// serves the queue "fleet-queue" (global concurrency <see cref="GlobalConcurrency"/>, the given worker concurrency) as executor
 /// EXECUTOR_ID, first enqueuing ENQUEUE_COUNT workflows qf-0.. when it is above zero; prints "READY" and runs until killed.
+/// With STICK_EVERY = n above zero, this process never finishes step 1 of the first, the (n+1)th, ... workflow that reaches it here
+/// (it prints "STUCK id" and waits forever), so a test that kills it knows some of its workflows are mid-way.
 /// Each step body appends "enter,workflow,step,pid,ticks" before its work and "exit,workflow,step,pid,ticks" after it to
 /// LEDGER.{pid} (ticks: DateTime.UtcNow, one clock for every process of the machine), so the test can see which process ran
 /// which step and how many ran at once.
@@ -26,6 +28,7 @@ internal static class QueueFleetMode
         options.ExecutorId = args[3];
         var queue = new WorkflowQueue("fleet-queue") { Concurrency = GlobalConcurrency, WorkerConcurrency = int.Parse(args[4], CultureInfo.InvariantCulture) };
         var enqueue = int.Parse(args[5], CultureInfo.InvariantCulture);
+        QueueFleet.StickEvery = args.Length > 6 ? int.Parse(args[6], CultureInfo.InvariantCulture) : 0;
         options.TakeoverInterval = TimeSpan.FromMilliseconds(250);
         options.AddQueue(queue);
         await using var runtime = await DbosRuntime.LaunchAsync(options);
@@ -44,6 +47,10 @@ public partial class QueueFleet
 {
     public static string Ledger { get; set; } = "";
 
+    public static int StickEvery { get; set; }
+
+    private static int _seconds;
+
     [Workflow]
     public async Task<int> Run(int steps)
     {
@@ -61,6 +68,12 @@ public partial class QueueFleet
     {
         var path = $"{Ledger}.{Environment.ProcessId}";
         Effects.AppendTo(path, Line("enter", index));
+        if (index == 1 && StickEvery > 0 && (Interlocked.Increment(ref _seconds) - 1) % StickEvery == 0)
+        {
+            Console.WriteLine("STUCK " + DBOS.WorkflowId);
+            await Task.Delay(Timeout.InfiniteTimeSpan);
+        }
+
         await Task.Delay(40);
         Effects.AppendTo(path, Line("exit", index));
         return index;
