@@ -163,7 +163,7 @@ internal sealed partial class PostgresSystemDatabase
         }
         catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.SerializationFailure)
         {
-            return []; // another process is dequeuing the same rows: it takes them; the caller backs off
+            return ISystemDatabase.DequeueContended; // another process is dequeuing the same rows: it takes them; the caller tries again soon
         }
     }
 
