@@ -49,6 +49,15 @@ internal sealed class QueueDispatcher
         }
     }
 
+    /// <summary>How many workflows of each served queue run here now.</summary>
+    public IEnumerable<(string Queue, long Running)> Running()
+    {
+        foreach (var loop in _loops.Values)
+        {
+            yield return (loop.Queue.Name, Volatile.Read(ref loop.Running));
+        }
+    }
+
     /// <summary>Dequeues from the queue now (it has new work, or room for more).</summary>
     public void Wake(string queueName)
     {
@@ -244,6 +253,7 @@ internal sealed class QueueDispatcher
             return;
         }
 
+        Tracing.DbosMetrics.Dispatched(loop.Queue.Name, (row.UpdatedAt - row.CreatedAt) / 1000.0);
         Interlocked.Increment(ref loop.Running);
         _ = active.Completion.Task.ContinueWith(_ =>
         {

@@ -127,6 +127,9 @@ internal partial interface ISystemDatabase : IAsyncDisposable
     /// <summary>The empty result of a dequeue that lost a race with another process (compared by reference).</summary>
     static readonly IReadOnlyList<ClaimedWorkflow> DequeueContended = new ClaimedWorkflow[0];
 
+    /// <summary>How many workflows are ENQUEUED on each of the queues (every name present, zero when none).</summary>
+    Task<IReadOnlyDictionary<string, long>> GetQueueDepthsAsync(IReadOnlyList<string> queueNames, CancellationToken cancellationToken);
+
     /// <summary>The partition keys with ENQUEUED workflows on a partitioned queue.</summary>
     Task<IReadOnlyList<string>> GetEnqueuedPartitionsAsync(string queueName, CancellationToken cancellationToken);
 
