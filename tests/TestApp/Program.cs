@@ -74,8 +74,9 @@ public static class Program
 
             case "sleep":
             {
-                // sleep DB WORKFLOW_ID SECONDS: prints the epoch ms at which the durable sleep ended.
+                // sleep DB WORKFLOW_ID SECONDS: prints "LAUNCHED ms" once the runtime runs, then the epoch ms at which the durable sleep ended.
                 await using var runtime = await DbosRuntime.LaunchAsync(options);
+                Console.WriteLine("LAUNCHED " + DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
                 long woke;
                 using (new SetWorkflowID(args[2]))
                 {

@@ -101,6 +101,9 @@ const ops = {
     const handle = await DBOS.startWorkflow(workflows[workflow], { workflowID: workflowId })(...decode(args ?? []));
     return handle.workflowID;
   },
+  // Enqueue by name, as a TypeScript process that does not have the workflow's code does: DBOS's default serializer, or portable.
+  clientEnqueue: async ({ options, args, portable }) =>
+    (portable ? await client.enqueuePortable(options, args) : await client.enqueue(options, ...args)).workflowID,
   clientListWorkflows: async ({ input }) => await client.listWorkflows(input ?? {}),
   clientGetWorkflow: async ({ workflowId }) => await client.getWorkflow(workflowId),
   clientGetStatus: async ({ workflowId }) => await client.retrieveWorkflow(workflowId).getStatus(),
