@@ -115,6 +115,18 @@ public sealed partial class DbosRuntime : IAsyncDisposable
 
     internal ISystemDatabase Database => _database ?? throw new InvalidOperationException("The DBOS runtime has not been started: call StartAsync (or LaunchAsync) first.");
 
+    /// <summary>The runtimes of this process that are running (the metrics read them).</summary>
+    internal static DbosRuntime[] Running
+    {
+        get
+        {
+            lock (LaunchedGate)
+            {
+                return Launched.ToArray();
+            }
+        }
+    }
+
     /// <summary>The runtime that calls outside any workflow use: the one chosen by <see cref="Use"/>, else the most
     /// recently launched one that is still running.</summary>
     internal static DbosRuntime? Ambient
@@ -192,6 +204,8 @@ public sealed partial class DbosRuntime : IAsyncDisposable
                 Logger.LogWarning("Application version {Version} is not the latest registered version of this application.", ApplicationVersion);
             }
 
+            await ReportOtherVersionsAsync(cancellationToken).ConfigureAwait(false);
+
             _state = 1;
             lock (LaunchedGate)
             {
@@ -199,6 +213,8 @@ public sealed partial class DbosRuntime : IAsyncDisposable
             }
 
             StartSupervision();
+            StartVersionWatch();
+            Tracing.DbosMetrics.EnsureCreated();
 
             Logger.LogInformation("DBOS runtime started: {Engine} system database, executor {ExecutorId}, application version {Version}.", _database.Engine, ExecutorId, ApplicationVersion);
             if (Options.ApplicationDatabase is null && WorkflowRegistry.Global.All.FirstOrDefault(w => w.Name.StartsWith("<temp>.", StringComparison.Ordinal)) is { } transaction)
@@ -428,6 +444,7 @@ public sealed partial class DbosRuntime : IAsyncDisposable
         var delay = TimeSpan.FromMilliseconds(10);
         // A workflow that starts running here later (dequeued, recovered) wakes this wait at once instead of at the next poll.
         using var started = fromDatabaseOnly ? null : Executions.Register(workflowId);
+        var warnedOtherVersion = false;
         while (true)
         {
             var signal = started?.Signal;
@@ -456,6 +473,8 @@ public sealed partial class DbosRuntime : IAsyncDisposable
             {
                 return result;
             }
+
+            WarnIfOtherVersion(row, ref warnedOtherVersion);
 
             if (row.Status is WorkflowStatuses.Enqueued or WorkflowStatuses.Delayed && started is not null && delay < QueuedPoll)
             {
