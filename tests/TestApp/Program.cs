@@ -15,6 +15,7 @@ namespace Dbos.TestApp;
 ///   transaction DB APP_DB WORKFLOW_ID KILL_AT        a [Transaction] on APP_DB, optionally SIGKILLed right after it commits (TransactionMode.cs)
 ///   context DB WORKFLOW_ID EFFECT_FILE start|resume  a workflow started with a user and a request, SIGKILLed, then recovered (ContextMode.cs)
 ///   fleet-start|fleet-recover ...                    many workflows left PENDING by a SIGKILL, recovered by several processes (FleetMode.cs)
+///   version-start|version-serve ...                  a workflow changed between two builds of this app (VersionMode.cs, tests/TestApp.B)
 /// </summary>
 public static class Program
 {
@@ -118,6 +119,10 @@ public static class Program
             case "fleet-start":
             case "fleet-recover":
                 return await FleetMode.RunAsync(options, args);
+
+            case "version-start":
+            case "version-serve":
+                return await VersionMode.RunAsync(options, args);
 
             default:
                 Console.Error.WriteLine("unknown mode " + mode);

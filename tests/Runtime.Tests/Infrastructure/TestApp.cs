@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Text;
@@ -17,9 +18,13 @@ public sealed class TestApp : IDisposable
         _process = process;
     }
 
-    public static TestApp Start(params string[] arguments)
+    public static TestApp Start(params string[] arguments) => Start("Dbos.TestApp", new Dictionary<string, string>(), arguments);
+
+    /// <summary>Starts a build of the test app (<c>Dbos.TestApp</c>, or <c>Dbos.TestApp.B</c> with a changed workflow) with extra
+    /// environment variables.</summary>
+    public static TestApp Start(string build, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "Dbos.TestApp.dll");
+        var dll = Path.Combine(AppContext.BaseDirectory, build + ".dll");
         if (!File.Exists(dll))
         {
             throw new FileNotFoundException("The crash-test child process was not built beside the tests.", dll);
@@ -38,6 +43,10 @@ public sealed class TestApp : IDisposable
         }
 
         info.Environment["DOTNET_TieredPGO"] = "0";
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
         var app = new TestApp(new Process { StartInfo = info });
         app._process.OutputDataReceived += (_, e) => app.Append(e.Data);
         app._process.ErrorDataReceived += (_, e) => app.Append(e.Data);
