@@ -20,6 +20,10 @@ public sealed class TestApp : IDisposable
 
     public static TestApp Start(params string[] arguments) => Start("Dbos.TestApp", new Dictionary<string, string>(), arguments);
 
+    /// <summary>Starts the test app with extra environment variables (e.g. <c>DBOS__VMID</c>, its executor id).</summary>
+    public static TestApp StartWithEnvironment(IReadOnlyDictionary<string, string> environment, params string[] arguments)
+        => Start("Dbos.TestApp", environment, arguments);
+
     /// <summary>Starts a build of the test app (<c>Dbos.TestApp</c>, or <c>Dbos.TestApp.B</c> with a changed workflow) with extra
     /// environment variables.</summary>
     public static TestApp Start(string build, IReadOnlyDictionary<string, string> environment, params string[] arguments)
