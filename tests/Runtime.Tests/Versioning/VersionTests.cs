@@ -131,7 +131,7 @@ public sealed class VersionTests(string engine) : EngineTest(engine)
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == "Dbos" && instrument.Name == "dbos.workflows.other_versions")
+            if (instrument.Meter.Name == "Dbos" && instrument.Name == "dbos.workflow.other_versions")
             {
                 l.EnableMeasurementEvents(instrument);
             }
@@ -139,8 +139,8 @@ public sealed class VersionTests(string engine) : EngineTest(engine)
         listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
         {
             var tagList = tags.ToArray();
-            if (tagList.Any(t => t.Key == "application_version" && Equals(t.Value, runtime.ApplicationVersion))
-                && tagList.Any(t => t.Key == "executor_id" && Equals(t.Value, runtime.ExecutorId)))
+            if (tagList.Any(t => t.Key == "dbos.application.version" && Equals(t.Value, runtime.ApplicationVersion))
+                && tagList.Any(t => t.Key == "dbos.executor.id" && Equals(t.Value, runtime.ExecutorId)))
             {
                 observed = value;
             }
