@@ -192,6 +192,8 @@ public sealed partial class DbosRuntime : IAsyncDisposable
                 Logger.LogWarning("Application version {Version} is not the latest registered version of this application.", ApplicationVersion);
             }
 
+            await ReportOtherVersionsAsync(cancellationToken).ConfigureAwait(false);
+
             _state = 1;
             lock (LaunchedGate)
             {
@@ -199,6 +201,8 @@ public sealed partial class DbosRuntime : IAsyncDisposable
             }
 
             StartSupervision();
+            StartVersionWatch();
+            Tracing.DbosMetrics.EnsureCreated();
 
             Logger.LogInformation("DBOS runtime started: {Engine} system database, executor {ExecutorId}, application version {Version}.", _database.Engine, ExecutorId, ApplicationVersion);
             if (Options.ApplicationDatabase is null && WorkflowRegistry.Global.All.FirstOrDefault(w => w.Name.StartsWith("<temp>.", StringComparison.Ordinal)) is { } transaction)
@@ -456,6 +460,7 @@ public sealed partial class DbosRuntime : IAsyncDisposable
         var delay = TimeSpan.FromMilliseconds(10);
         // A workflow that starts running here later (dequeued, recovered) wakes this wait at once instead of at the next poll.
         using var started = fromDatabaseOnly ? null : Executions.Register(workflowId);
+        var warnedOtherVersion = false;
         while (true)
         {
             var signal = started?.Signal;
@@ -484,6 +489,8 @@ public sealed partial class DbosRuntime : IAsyncDisposable
             {
                 return result;
             }
+
+            WarnIfOtherVersion(row, ref warnedOtherVersion);
 
             if (started is not null && (delay >= OwnPollLimit || row.Status is WorkflowStatuses.Enqueued or WorkflowStatuses.Delayed))
             {

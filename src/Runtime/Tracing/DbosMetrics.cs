@@ -36,6 +36,13 @@ internal static class DbosMetrics
     public static readonly ObservableGauge<long> QueueRunning = Meter.CreateObservableGauge(
         "dbos.queue.running", ObserveRunning, "{workflow}", "Workflows of each queue running in this process now.");
 
+    public static readonly ObservableGauge<long> OtherVersions = Meter.CreateObservableGauge(
+        "dbos.workflow.other_versions", ObserveOtherVersions, "{workflow}",
+        "PENDING and ENQUEUED workflows of other application versions, which this process does not recover or dequeue, as counted every 30 seconds (docs/versioning.md).");
+
+    /// <summary>Makes sure the instruments exist (static fields are created on first use), so the gauges are there from start.</summary>
+    public static void EnsureCreated() => _ = OtherVersions;
+
     /// <summary>An execution begins; <paramref name="start"/> is <c>new</c>, <c>recovery</c> or <c>queue</c>.</summary>
     public static void WorkflowStarted(string name, string start)
     {
@@ -93,6 +100,15 @@ internal static class DbosMetrics
             {
                 yield return new Measurement<long>(depth, new KeyValuePair<string, object?>("dbos.queue.name", queue), new KeyValuePair<string, object?>("dbos.executor.id", runtime.ExecutorId));
             }
+        }
+    }
+
+    private static IEnumerable<Measurement<long>> ObserveOtherVersions()
+    {
+        foreach (var runtime in DbosRuntime.LaunchedRuntimes())
+        {
+            yield return new Measurement<long>(runtime.OtherVersionsUnfinished,
+                new KeyValuePair<string, object?>("dbos.executor.id", runtime.ExecutorId), new KeyValuePair<string, object?>("dbos.application.version", runtime.ApplicationVersion));
         }
     }
 
