@@ -310,6 +310,7 @@ public sealed partial class DbosRuntime : IAsyncDisposable
 
             _database = database;
             _state = 1;
+            StartOutcomeWatch(); // the client's result waiters are woken by it, as a runtime's are
         }
         finally
         {
