@@ -244,6 +244,7 @@ public sealed partial class DbosRuntime : IAsyncDisposable
         }
 
         StartOutcomeWatch();
+        _ = Task.Run(() => QueueDepthLoopAsync(_stopping.Token), CancellationToken.None);
         if (Options.TakeOverDeadExecutors)
         {
             StartTakeover();
@@ -407,9 +408,11 @@ public sealed partial class DbosRuntime : IAsyncDisposable
         }
 
         await ClaimAndResumeAsync(batch, resumed).ConfigureAwait(false);
+        Tracing.DbosMetrics.WorkflowsRecovered(resumed.Count, takeover ? "takeover" : "start");
         if (requeue.Count > 0)
         {
             var requeued = await DbRetry.RunAsync(this, "re-enqueue workflows for recovery", token => Database.ReenqueueAsync(requeue, token)).ConfigureAwait(false);
+            Tracing.DbosMetrics.WorkflowsRecovered(requeued.Count, "requeue");
             resumed.AddRange(requeued);
             foreach (var queue in pending.Where(p => p.QueueName is not null).Select(p => p.QueueName!).Distinct(StringComparer.Ordinal))
             {
@@ -629,6 +632,57 @@ public sealed partial class DbosRuntime : IAsyncDisposable
                 if (!states.TryGetValue(id, out var status) || status is not (WorkflowStatuses.Pending or WorkflowStatuses.Enqueued or WorkflowStatuses.Delayed))
                 {
                     Executions.Notify(id);
+                }
+            }
+        }
+    }
+
+    /// <summary>The runtimes started in this process (for the observable metrics).</summary>
+    internal static List<DbosRuntime> LaunchedRuntimes()
+    {
+        lock (LaunchedGate)
+        {
+            return [.. Launched];
+        }
+    }
+
+    /// <summary>ENQUEUED workflows per registered queue (and the internal one), as last read by the depth sampler (empty until a metrics listener enables it).</summary>
+    internal IReadOnlyDictionary<string, long> QueueDepths { get; private set; } = new Dictionary<string, long>();
+
+    /// <summary>How many workflows of each served queue run here now.</summary>
+    internal IEnumerable<(string Queue, long Running)> QueuesRunning() => _dispatcher?.Running() ?? [];
+
+    internal static TimeSpan QueueDepthInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Reads the depth of the registered queues every few seconds while the <c>dbos.queue.depth</c> gauge has a listener.</summary>
+    private async Task QueueDepthLoopAsync(CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                if (Tracing.DbosMetrics.QueueDepth.Enabled)
+                {
+                    var names = Options.Queues.Select(q => q.Name).Append(WorkflowQueue.InternalQueueName).ToList();
+                    QueueDepths = await Database.GetQueueDepthsAsync(names, stopping).ConfigureAwait(false);
+                }
+
+                await Task.Delay(QueueDepthInterval, Options.TimeProvider, stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                Logger.LogDebug(e, "Reading queue depths for the dbos.queue.depth metric failed.");
+                try
+                {
+                    await Task.Delay(QueueDepthInterval, Options.TimeProvider, stopping).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
                 }
             }
         }

@@ -104,6 +104,7 @@ internal static class StepExecutor
         using (DbosAmbient.Push(ambient with { StepFunctionId = functionId, StepName = step.Name }))
         {
             var telemetry = Tracing.DbosTracing.StartOperation(workflow, "step", step.Name, functionId, ambient.Authentication);
+            var began = System.Diagnostics.Stopwatch.GetTimestamp();
             Exception? interrupted = null;
             try
             {
@@ -121,6 +122,10 @@ internal static class StepExecutor
             finally
             {
                 telemetry.Complete(failure ?? interrupted, interrupted is not null);
+                if (interrupted is null)
+                {
+                    Tracing.DbosMetrics.StepFinished(step.Name, failure is not null, began);
+                }
             }
         }
 
