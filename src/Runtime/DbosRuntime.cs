@@ -40,17 +40,24 @@ public sealed partial class DbosRuntime : IAsyncDisposable
     /// <param name="options">The settings; copied, later changes have no effect.</param>
     /// <param name="services">Where instance workflows are resolved from for recovery (optional).</param>
     public DbosRuntime(DbosOptions options, IServiceProvider? services = null)
+        : this(options, services, client: false) { }
+
+    /// <summary>With <paramref name="client"/>, the runtime of a <see cref="DbosClient"/>: it writes rows as DBOS clients do
+    /// (no executor id, no application version) and is started with <see cref="StartAsClientAsync"/>.</summary>
+    internal DbosRuntime(DbosOptions options, IServiceProvider? services, bool client)
     {
         ArgumentNullException.ThrowIfNull(options);
+        IsClient = client;
         Options = options.ResolveForRuntime();
         _services = services ?? EmptyServiceProvider.Instance;
         var loggerFactory = Options.LoggerFactory ?? services?.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
         Logger = loggerFactory.CreateLogger("Dbos");
         Serializer = Options.Serializer ?? (Options.JsonSerializerOptions is null ? PortableJsonSerializer.Default : new PortableJsonSerializer(Options.JsonSerializerOptions));
-        ExecutorId = string.IsNullOrWhiteSpace(Options.ExecutorId)
+        ExecutorId = client ? string.Empty
+            : string.IsNullOrWhiteSpace(Options.ExecutorId)
             ? (Environment.GetEnvironmentVariable("DBOS__VMID") is { Length: > 0 } vmid ? vmid : "local")
             : Options.ExecutorId;
-        var version = string.IsNullOrWhiteSpace(Options.ApplicationVersion) ? Environment.GetEnvironmentVariable("DBOS__APPVERSION") : Options.ApplicationVersion;
+        var version = client ? null : string.IsNullOrWhiteSpace(Options.ApplicationVersion) ? Environment.GetEnvironmentVariable("DBOS__APPVERSION") : Options.ApplicationVersion;
         ApplicationVersion = string.IsNullOrWhiteSpace(version) ? string.Empty : version;
         Options.Retention?.Validate();
     }
@@ -246,6 +253,85 @@ public sealed partial class DbosRuntime : IAsyncDisposable
         {
             StartTakeover();
         }
+    }
+
+    /// <summary>True for the runtime of a <see cref="DbosClient"/>: it runs no workflows, serves no queue and recovers nothing.</summary>
+    internal bool IsClient { get; }
+
+    private readonly object _clientGate = new();
+    private Task? _clientConnect;
+
+    /// <summary>Starts the runtime of a <see cref="DbosClient"/> once; a failed attempt is not kept, so the next call tries again.</summary>
+    internal Task ConnectAsClientAsync(CancellationToken cancellationToken)
+    {
+        lock (_clientGate)
+        {
+            if (_clientConnect is null || _clientConnect.IsFaulted || _clientConnect.IsCanceled)
+            {
+                _clientConnect = StartAsClientAsync(cancellationToken);
+            }
+
+            return _clientConnect;
+        }
+    }
+
+    /// <summary>Starts the runtime of a <see cref="DbosClient"/>: connects and checks that the schema is there and current, without
+    /// migrating it, listening, registering a version, dequeuing or recovering; it is never the ambient runtime of <c>DBOS</c> calls.</summary>
+    private async Task StartAsClientAsync(CancellationToken cancellationToken)
+    {
+        await _startGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_state != 0)
+            {
+                return;
+            }
+
+            var database = SystemDatabaseFactory.Create(Options, Logger);
+            try
+            {
+                var version = await database.ReadSchemaVersionAsync(cancellationToken).ConfigureAwait(false);
+                var where = database.Engine == "postgres" ? $"schema '{Options.SystemDatabaseSchema}' of the PostgreSQL database" : "the SQLite file";
+                if (version is null)
+                {
+                    throw new DbosInitializationException(
+                        $"The system database has no DBOS schema ({where} {Redacted(Options.SystemDatabaseUrl!)}). A DbosClient never creates it: " +
+                        "start the application once (it migrates at start) or run 'dbos migrate', then connect again.");
+                }
+
+                if (version < SystemDatabase.Postgres.PostgresSchema.Version)
+                {
+                    throw new DbosInitializationException(
+                        $"The DBOS schema ({where} {Redacted(Options.SystemDatabaseUrl!)}) is at migration version {version}, older than " +
+                        $"{SystemDatabase.Postgres.PostgresSchema.Version}, which this client needs. A DbosClient never migrates: start the " +
+                        "application once with this SDK or run 'dbos migrate', then connect again.");
+                }
+            }
+            catch
+            {
+                await database.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+
+            _database = database;
+            _state = 1;
+            StartOutcomeWatch(); // the client's result waiters are woken by it, as a runtime's are
+        }
+        finally
+        {
+            _startGate.Release();
+        }
+    }
+
+    /// <summary>The database setting without its password, for messages.</summary>
+    internal static string Redacted(string setting)
+    {
+        if (!SystemDatabaseFactory.IsPostgres(setting))
+        {
+            return SystemDatabaseFactory.SqlitePath(setting);
+        }
+
+        return SystemDatabase.Postgres.PostgresConnectionStrings.Describe(new Npgsql.NpgsqlConnectionStringBuilder(SystemDatabase.Postgres.PostgresConnectionStrings.Normalize(setting)));
     }
 
     /// <summary>Resumes the PENDING workflows of this executor and application version whose process is gone. Each is

@@ -31,9 +31,12 @@ public static class Dotnet
         throw new InvalidOperationException("Workflows.sln was not found above " + AppContext.BaseDirectory);
     }
 
-    public static ProcessResult Run(string workingDirectory, params string[] arguments)
+    public static ProcessResult Run(string workingDirectory, params string[] arguments) => Exec("dotnet", workingDirectory, arguments);
+
+    /// <summary>Runs <paramref name="fileName"/> (dotnet, or an installed tool) as <see cref="Run"/> runs dotnet.</summary>
+    public static ProcessResult Exec(string fileName, string workingDirectory, params string[] arguments)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(fileName)
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -71,7 +74,7 @@ public static class Dotnet
         if (!process.WaitForExit(Timeout))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"dotnet {string.Join(' ', arguments)} did not finish within {Timeout}:\n{output}");
+            throw new TimeoutException($"{fileName} {string.Join(' ', arguments)} did not finish within {Timeout}:\n{output}");
         }
 
         process.WaitForExit(); // drains the redirected output

@@ -5,6 +5,7 @@ using System.IO.Compression;
 using System.Linq;
 using System.Reflection;
 using System.Text;
+using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using Microsoft.Data.Sqlite;
 using NUnit.Framework;
@@ -20,6 +21,9 @@ namespace Dbos.Package.Tests;
 public sealed class PackageTests
 {
     private static readonly string[] PackageIds = ["Dbos", "Dbos.AspNetCore", "Dbos.OpenTelemetry"];
+
+    /// <summary>The dotnet tool: a package of its own, with no symbols package (a tool carries its assemblies).</summary>
+    private const string ToolPackageId = "Dbos.Cli";
 
     private string _repository = "";
     private string _configuration = "";
@@ -72,7 +76,7 @@ public sealed class PackageTests
         var cache = locals.Output.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("global-packages:", StringComparison.Ordinal));
         if (cache is not null)
         {
-            foreach (var id in PackageIds)
+            foreach (var id in PackageIds.Append(ToolPackageId))
             {
                 var folder = Path.Combine(cache["global-packages:".Length..].Trim(), id.ToLowerInvariant(), _version);
                 if (Directory.Exists(folder))
@@ -89,7 +93,8 @@ public sealed class PackageTests
     public void Every_package_is_packed_with_one_version_its_metadata_a_readme_and_symbols()
     {
         var packed = Directory.GetFiles(_feed).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();
-        var expected = PackageIds.SelectMany(id => new[] { $"{id}.{_version}.nupkg", $"{id}.{_version}.snupkg" }).Order(StringComparer.Ordinal);
+        var expected = PackageIds.SelectMany(id => new[] { $"{id}.{_version}.nupkg", $"{id}.{_version}.snupkg" })
+            .Append($"{ToolPackageId}.{_version}.nupkg").Order(StringComparer.Ordinal);
         Assert.That(packed, Is.EqualTo(expected), "tests, samples, benchmarks, the generator and the analyzers are not packages of their own");
 
         foreach (var id in PackageIds)
@@ -161,7 +166,7 @@ public sealed class PackageTests
         var root = _repository.TrimEnd(Path.DirectorySeparatorChar);
         var needles = new[] { Encoding.UTF8.GetBytes(root), Encoding.Unicode.GetBytes(root) };
         var scanned = 0;
-        foreach (var file in Directory.GetFiles(_feed))
+        foreach (var file in Directory.GetFiles(_feed).Where(f => !Path.GetFileName(f).StartsWith(ToolPackageId + ".", StringComparison.Ordinal)))
         {
             using var package = ZipFile.OpenRead(file);
             foreach (var entry in package.Entries.Where(e => e.FullName.EndsWith(".dll", StringComparison.Ordinal) || e.FullName.EndsWith(".pdb", StringComparison.Ordinal)))
@@ -182,6 +187,45 @@ public sealed class PackageTests
         using var symbols = ZipFile.OpenRead(Path.Combine(_feed, $"Dbos.{_version}.snupkg"));
         var pdb = Encoding.UTF8.GetString(ReadBytes(symbols, "lib/net10.0/Dbos.pdb"));
         Assert.That(pdb, Does.Match("\"/_/\\*\":\"https://raw.githubusercontent.com/[^\"]+/[0-9a-f]{40}/\\*\""));
+    }
+
+    [Test]
+    public void The_dbos_tool_installs_from_the_feed_into_a_tool_path_and_a_local_manifest_and_runs()
+    {
+        using (var package = ZipFile.OpenRead(Path.Combine(_feed, $"{ToolPackageId}.{_version}.nupkg")))
+        {
+            var entries = package.Entries.Select(e => e.FullName).ToList();
+            Assert.That(entries, Does.Contain("tools/net10.0/any/Dbos.Cli.dll").And.Contain("tools/net10.0/any/Dbos.dll").And.Contain("tools/net10.0/any/DotnetToolSettings.xml"));
+            Assert.That(ReadEntry(package, "tools/net10.0/any/DotnetToolSettings.xml"), Does.Contain("<Command Name=\"dbos\" EntryPoint=\"Dbos.Cli.dll\""));
+            var root = Encoding.UTF8.GetBytes(_repository.TrimEnd(Path.DirectorySeparatorChar));
+            Assert.That(ReadBytes(package, "tools/net10.0/any/Dbos.Cli.dll").AsSpan().IndexOf(root), Is.EqualTo(-1), "no folder of the build machine");
+        }
+
+        // dotnet tool install --tool-path, as --global does into ~/.dotnet/tools.
+        var tools = Path.Combine(_work, "tools");
+        var install = Dotnet.Run(_work, "tool", "install", ToolPackageId, "--tool-path", tools, "--version", _version, "--add-source", _feed);
+        Assert.That(install.ExitCode, Is.Zero, "dotnet tool install " + install);
+        var version = Dotnet.Exec(Path.Combine(tools, "dbos"), _work, "version");
+        Assert.That(version.ExitCode, Is.Zero, "dbos version " + version);
+        // The assemblies carry the version of their build (the feed is packed with --no-build): its prefix, the same for both.
+        Assert.That(version.Output, Does.Match($@"^dbos ({Regex.Escape(VersionPrefix())}\S*) \(Dbos runtime \1, \.NET 10\."));
+
+        // The installed tool works on a database: migrate a new SQLite file, then list its (no) workflows as JSON.
+        var database = Path.Combine(_work, "tool.sqlite");
+        Assert.That(Dotnet.Exec(Path.Combine(tools, "dbos"), _work, "migrate", "--db", database).ExitCode, Is.Zero);
+        var list = Dotnet.Exec(Path.Combine(tools, "dbos"), _work, "workflow", "list", "--json", "--db", database);
+        Assert.That(list.ExitCode, Is.Zero, list.ToString());
+        Assert.That(list.Output.Trim(), Is.EqualTo("[]"));
+
+        // A local tool manifest: dotnet dbos.
+        var local = Path.Combine(_work, "local-tool");
+        Directory.CreateDirectory(local);
+        Assert.That(Dotnet.Run(local, "new", "tool-manifest").ExitCode, Is.Zero);
+        var localInstall = Dotnet.Run(local, "tool", "install", ToolPackageId, "--version", _version);
+        Assert.That(localInstall.ExitCode, Is.Zero, "dotnet tool install (local) " + localInstall);
+        var dotnetDbos = Dotnet.Run(local, "dbos", "version");
+        Assert.That(dotnetDbos.ExitCode, Is.Zero, "dotnet dbos version " + dotnetDbos);
+        Assert.That(dotnetDbos.Output, Does.StartWith($"dbos {VersionPrefix()}"));
     }
 
     [Test]

@@ -15,6 +15,7 @@ namespace Dbos.TestApp;
 ///   transaction DB APP_DB WORKFLOW_ID KILL_AT        a [Transaction] on APP_DB, optionally SIGKILLed right after it commits (TransactionMode.cs)
 ///   context DB WORKFLOW_ID EFFECT_FILE start|resume  a workflow started with a user and a request, SIGKILLed, then recovered (ContextMode.cs)
 ///   fleet-start|fleet-recover ...                    many workflows left PENDING by a SIGKILL, recovered by several processes (FleetMode.cs)
+///   worker DB EXECUTOR_ID                            serves the queue the DbosClient tests enqueue into, until stdin closes (WorkerMode.cs)
 ///   queue-worker ...                                 one of several worker processes sharing a queue (QueueFleetMode.cs)
 ///   version-start|version-serve ...                  a workflow changed between two builds of this app (VersionMode.cs, tests/TestApp.B)
 /// </summary>
@@ -122,6 +123,9 @@ public static class Program
             case "fleet-start":
             case "fleet-recover":
                 return await FleetMode.RunAsync(options, args);
+
+            case "worker":
+                return await WorkerMode.RunAsync(options, args);
 
             case "queue-worker":
                 return await QueueFleetMode.RunAsync(options, args);

@@ -53,6 +53,13 @@ internal static class ClientEmitter
         writer.WriteLine("__runtime = runtime;");
         writer.WriteLine("__services = services;");
         writer.CloseBlock();
+        writer.WriteLine();
+        // A factory, not a second public constructor: dependency injection would find two constructors it can call ambiguous.
+        writer.WriteLine("private " + plan.ClientName + "(global::Dbos.DbosClient client)");
+        writer.WriteLine("    : this(" + Runtime + ".ClientRuntime(client), " + Runtime + ".NoServices) { }");
+        writer.WriteLine();
+        writer.WriteLine("/// <summary>A client that enqueues workflows through <paramref name=\"client\"/> from a process that runs none (its Start and Run methods refuse).</summary>");
+        writer.WriteLine("public static " + plan.ClientName + " For(global::Dbos.DbosClient client) => new(client);");
 
         foreach (var method in plan.Methods)
         {
@@ -87,7 +94,7 @@ internal static class ClientEmitter
     }
 
     private static void WriteEnqueue(SourceWriter writer, MethodPlan plan)
-        => WriteBackground(writer, plan, EnqueueSignature(plan), "EnqueueWorkflowAsync", ", workflowOptions");
+        => WriteBackground(writer, plan, EnqueueSignature(plan), "EnqueueWorkflowAsync", ", workflowOptions", instanceInBody: true);
 
     private static string RunSignature(MethodPlan plan)
         => (ReturnsValue(plan.Method.Shape) ? Task + "<" + plan.Method.ResultType + ">" : Task) + " "
@@ -97,13 +104,19 @@ internal static class ClientEmitter
         => WriteBackground(writer, plan, StartSignature(plan), "StartWorkflowAsync", string.Empty);
 
     /// <summary>A method that starts or enqueues the workflow and returns its handle once it is recorded.</summary>
-    private static void WriteBackground(SourceWriter writer, MethodPlan plan, string signature, string runtimeMethod, string extraArguments)
+    /// <param name="instanceInBody">An enqueue never runs the body here: the instance is created only if it does, so a client
+    /// process needs neither the class's services nor a parameterless constructor.</param>
+    private static void WriteBackground(SourceWriter writer, MethodPlan plan, string signature, string runtimeMethod, string extraArguments, bool instanceInBody = false)
     {
         var method = plan.Method;
         writer.WriteLine("/// <inheritdoc/>");
         writer.OpenBlock("public " + signature);
-        WriteInstance(writer, method);
-        var invoke = InvokerCall(plan, "__instance");
+        if (!instanceInBody)
+        {
+            WriteInstance(writer, method);
+        }
+
+        var invoke = InvokerCall(plan, instanceInBody && !method.IsStatic ? GetInstance(method.Class, "__services") : "__instance");
         var body = method.Shape is ReturnShape.ValueTask or ReturnShape.ValueTaskOfT ? "() => " + invoke + ".AsTask()" : "() => " + invoke;
         var typeArgument = ReturnsValue(method.Shape) ? "<" + method.ResultType + ">" : string.Empty;
         writer.WriteLine("return " + Runtime + "." + runtimeMethod + typeArgument + "(" + Descriptor(plan) + ", " + ArgumentArray(method) + ", " + body + ", __runtime" + extraArguments + ");");

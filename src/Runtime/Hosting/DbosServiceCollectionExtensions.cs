@@ -62,6 +62,32 @@ public static class DbosServiceCollectionExtensions
         return AddDbosCore(services, configuration, configure);
     }
 
+    /// <summary>
+    /// Adds a <see cref="DbosClient"/> singleton for a process that drives workflows without running them (no hosted service, no
+    /// executor, no migration): inject it, or bind a generated typed client to it with <c>new OrdersClient(client)</c>. It connects
+    /// at its first call and is disposed with the container.
+    /// </summary>
+    public static IServiceCollection AddDbosClient(this IServiceCollection services, Action<DbosOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        services.TryAddSingleton(_ =>
+        {
+            var options = new DbosOptions();
+            configure(options);
+            return new DbosClient(options);
+        });
+        return services;
+    }
+
+    /// <summary>Adds a <see cref="DbosClient"/> as <see cref="AddDbosClient(IServiceCollection, Action{DbosOptions})"/> does, with the
+    /// settings of a configuration section (the keys <c>AddDbos</c> reads, e.g. <c>SystemDatabaseUrl</c>).</summary>
+    public static IServiceCollection AddDbosClient(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return AddDbosClient(services, options => new DbosOptionsConfiguration(configuration).Configure(options));
+    }
+
     private static IServiceCollection AddDbosCore(IServiceCollection services, IConfiguration? configuration, Action<DbosOptions>? configure)
     {
         var options = services.AddOptions<DbosOptions>();

@@ -36,6 +36,21 @@ public static class DbosGenerated
                 "classes with [Workflow] methods) or give it a public parameterless constructor.");
     }
 
+    /// <summary>The runtime a typed client bound to a <see cref="DbosClient"/> enqueues on (its Start and Run methods refuse).</summary>
+    public static DbosRuntime ClientRuntime(DbosClient client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return client.Runtime;
+    }
+
+    /// <summary>The services of a typed client bound to a <see cref="DbosClient"/>: none, it creates no workflow instances.</summary>
+    public static IServiceProvider NoServices { get; } = new EmptyServices();
+
+    private sealed class EmptyServices : IServiceProvider
+    {
+        public object? GetService(Type serviceType) => null;
+    }
+
     // Workflows: a call outside a workflow starts (or joins) a durable workflow; inside one it starts a child and waits for it.
 
     public static Task<TResult> RunWorkflowAsync<TResult>(WorkflowDescriptor workflow, object?[] arguments, Func<Task<TResult>> body, DbosRuntime? runtime = null)

@@ -100,9 +100,23 @@ internal static class WorkflowExecutor
     private static async Task<PreparedStart> PrepareAsync(WorkflowDescriptor workflow, object?[] arguments, DbosRuntime? explicitRuntime, WorkflowOptions? options = null)
     {
         var ambient = DbosAmbient.Current;
-        var parent = ambient is { InStep: false } ? ambient.Workflow : null;
+        var client = explicitRuntime is { IsClient: true };
+        // A client's enqueue is never a child of a workflow that happens to run around the call: it records nothing there.
+        var parent = ambient is { InStep: false } && !client ? ambient.Workflow : null;
         var runtime = explicitRuntime ?? parent?.Runtime ?? DbosRuntime.Resolve(null);
+        if (client && options?.Queue is null)
+        {
+            throw new InvalidOperationException(
+                $"A DbosClient runs no workflows, so it cannot start or run '{workflow.QualifiedName}' here: enqueue it for a process that serves " +
+                "a queue (Enqueue...Async with WorkflowOptions.Queue, or DbosClient.EnqueueAsync). Nothing was started.");
+        }
+
         parent?.ThrowIfStopped(); // a cancelled parent starts no more children
+        if (client)
+        {
+            await runtime.ConnectAsClientAsync(CancellationToken.None).ConfigureAwait(false); // a typed client bound to a DbosClient
+        }
+
         if (parent is null)
         {
             // Children of running workflows may still start during the shutdown grace period.
@@ -155,12 +169,12 @@ internal static class WorkflowExecutor
             workflowId,
             queue is null ? WorkflowStatuses.Pending : delayed ? WorkflowStatuses.Delayed : WorkflowStatuses.Enqueued,
             workflow.Name,
-            workflow.ClassName,
+            workflow.ClassName.Length == 0 ? null : workflow.ClassName, // a client's enqueue without a class: NULL, as DBOS clients write
             null,
             inputs,
             runtime.Serializer.Name,
             runtime.ExecutorId,
-            options?.ApplicationVersion ?? runtime.ApplicationVersion,
+            options?.ApplicationVersion ?? (client ? null : runtime.ApplicationVersion), // a client's NULL: run by the latest version
             runtime.Options.ApplicationName,
             ownerXid,
             now,

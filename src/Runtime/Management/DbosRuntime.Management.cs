@@ -40,16 +40,7 @@ public sealed partial class DbosRuntime
     /// outputs are not loaded.</summary>
     public async Task<IReadOnlyList<WorkflowStatus>> ListQueuedWorkflowsAsync(WorkflowFilter? filter = null, CancellationToken cancellationToken = default)
     {
-        var queued = new WorkflowFilter
-        {
-            WorkflowIds = filter?.WorkflowIds, WorkflowIdPrefix = filter?.WorkflowIdPrefix, Statuses = filter?.Statuses, Name = filter?.Name,
-            ClassName = filter?.ClassName, CreatedAfter = filter?.CreatedAfter, CreatedBefore = filter?.CreatedBefore, CompletedAfter = filter?.CompletedAfter,
-            CompletedBefore = filter?.CompletedBefore, DequeuedAfter = filter?.DequeuedAfter, DequeuedBefore = filter?.DequeuedBefore,
-            ApplicationVersion = filter?.ApplicationVersion, ExecutorId = filter?.ExecutorId, AuthenticatedUser = filter?.AuthenticatedUser,
-            QueueName = filter?.QueueName, QueuesOnly = true, ParentWorkflowId = filter?.ParentWorkflowId, ForkedFrom = filter?.ForkedFrom,
-            WasForkedFrom = filter?.WasForkedFrom, HasParent = filter?.HasParent, Limit = filter?.Limit, Offset = filter?.Offset,
-            SortDescending = filter?.SortDescending ?? false, LoadInput = filter?.LoadInput ?? true, LoadOutput = false,
-        };
+        var queued = WorkflowManagement.QueuedFilter(filter);
         var list = await Durably<IReadOnlyList<WorkflowStatus>>("DBOS.listQueuedWorkflows",
             () => Management.ListWorkflowsAsync(queued, true, cancellationToken)).ConfigureAwait(false);
         return Attach(list);

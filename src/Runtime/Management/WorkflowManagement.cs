@@ -44,6 +44,21 @@ internal sealed class WorkflowManagement
         return rows.Select(ToStatus).ToList();
     }
 
+    /// <summary>The filter of a queued-workflows list: the caller's, restricted to queues, without outputs.</summary>
+    public static WorkflowFilter QueuedFilter(WorkflowFilter? filter)
+    {
+        return new WorkflowFilter
+        {
+            WorkflowIds = filter?.WorkflowIds, WorkflowIdPrefix = filter?.WorkflowIdPrefix, Statuses = filter?.Statuses, Name = filter?.Name,
+            ClassName = filter?.ClassName, CreatedAfter = filter?.CreatedAfter, CreatedBefore = filter?.CreatedBefore, CompletedAfter = filter?.CompletedAfter,
+            CompletedBefore = filter?.CompletedBefore, DequeuedAfter = filter?.DequeuedAfter, DequeuedBefore = filter?.DequeuedBefore,
+            ApplicationVersion = filter?.ApplicationVersion, ExecutorId = filter?.ExecutorId, AuthenticatedUser = filter?.AuthenticatedUser,
+            QueueName = filter?.QueueName, QueuesOnly = true, ParentWorkflowId = filter?.ParentWorkflowId, ForkedFrom = filter?.ForkedFrom,
+            WasForkedFrom = filter?.WasForkedFrom, HasParent = filter?.HasParent, Limit = filter?.Limit, Offset = filter?.Offset,
+            SortDescending = filter?.SortDescending ?? false, LoadInput = filter?.LoadInput ?? true, LoadOutput = false,
+        };
+    }
+
     public async Task<WorkflowStatus?> GetWorkflowStatusAsync(string workflowId, CancellationToken cancellationToken)
     {
         SetWorkflowID.Validate(workflowId, nameof(workflowId));

@@ -25,7 +25,8 @@ internal static class DurableMessaging
 
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
 
-    public static async Task SendAsync<T>(string destinationId, T message, string? topic, string? idempotencyKey, CancellationToken cancellationToken)
+    // With a DbosClient's runtime as client, the send is a plain one, whatever workflow runs around the call.
+    public static async Task SendAsync<T>(string destinationId, T message, string? topic, string? idempotencyKey, CancellationToken cancellationToken, DbosRuntime? client = null)
     {
         SetWorkflowID.Validate(destinationId, nameof(destinationId));
         if (idempotencyKey is { Length: 0 })
@@ -37,8 +38,8 @@ internal static class DurableMessaging
         ValidateOptional(idempotencyKey, "An idempotency key", nameof(idempotencyKey));
 
         var ambient = DbosAmbient.Current;
-        var workflow = ambient is { InStep: false } ? ambient.Workflow : null;
-        var runtime = workflow?.Runtime ?? DbosRuntime.Resolve(null);
+        var workflow = ambient is { InStep: false } && client is null ? ambient.Workflow : null;
+        var runtime = client ?? workflow?.Runtime ?? DbosRuntime.Resolve(null);
         var serialized = Serialize(runtime, message, $"The message to workflow {destinationId}");
         var storedTopic = topic ?? NullTopic;
         var messageUuid = idempotencyKey is null ? Guid.NewGuid().ToString() : $"{idempotencyKey}::{destinationId}";
@@ -167,14 +168,15 @@ internal static class DurableMessaging
         runtime.Events.Notify(workflow.WorkflowId + "::" + key);
     }
 
-    public static async Task<T?> GetEventAsync<T>(string workflowId, string key, TimeSpan? timeout, CancellationToken cancellationToken)
+    // With a DbosClient's runtime as client, the read is a plain one, whatever workflow runs around the call.
+    public static async Task<T?> GetEventAsync<T>(string workflowId, string key, TimeSpan? timeout, CancellationToken cancellationToken, DbosRuntime? client = null)
     {
         SetWorkflowID.Validate(workflowId, nameof(workflowId));
         ArgumentException.ThrowIfNullOrEmpty(key);
         SetWorkflowID.ValidateText(key, "An event key", nameof(key));
         var ambient = DbosAmbient.Current;
-        var workflow = ambient is { InStep: false } ? ambient.Workflow : null;
-        var runtime = workflow?.Runtime ?? DbosRuntime.Resolve(null);
+        var workflow = ambient is { InStep: false } && client is null ? ambient.Workflow : null;
+        var runtime = client ?? workflow?.Runtime ?? DbosRuntime.Resolve(null);
         var functionId = -1;
         DateTimeOffset deadline;
         if (workflow is not null)
@@ -263,7 +265,7 @@ internal static class DurableMessaging
     public static async Task<T> AwaitResultAsync<T>(DbosRuntime runtime, string workflowId, Type resultType, CancellationToken cancellationToken)
     {
         var ambient = DbosAmbient.Current;
-        var workflow = ambient is { InStep: false } ? ambient.Workflow : null;
+        var workflow = ambient is { InStep: false } && !runtime.IsClient ? ambient.Workflow : null;
         if (workflow is null)
         {
             return await runtime.AwaitWorkflowResultAsync<T>(workflowId, resultType, cancellationToken).ConfigureAwait(false);

@@ -143,6 +143,15 @@ internal partial interface ISystemDatabase : IAsyncDisposable
     /// <summary>One round trip that reads the schema version (health checks); throws when the database cannot be used.</summary>
     Task PingAsync(CancellationToken cancellationToken);
 
+    /// <summary>The schema's migration version, or null when there is no DBOS schema (no database, file or bookkeeping table),
+    /// without creating or changing anything (the external client never migrates). Throws <see cref="DbosInitializationException"/>
+    /// with the runtime's message when the database cannot be reached.</summary>
+    Task<long?> ReadSchemaVersionAsync(CancellationToken cancellationToken);
+
+    /// <summary>Deletes the DBOS schema with every workflow, step, message and event in it (<c>dbos reset</c>): PostgreSQL drops
+    /// the schema, SQLite drops the tables of the file. A later start (or <c>dbos migrate</c>) creates it again.</summary>
+    Task DropSchemaAsync(CancellationToken cancellationToken);
+
     /// <summary>Whether the notification listener holds its LISTEN connection now; null for engines without one.</summary>
     bool? ListenerConnected { get; }
 }
@@ -165,7 +174,7 @@ internal sealed record WorkflowStatusInsert(
     string? Inputs,
     string Serialization,
     string ExecutorId,
-    string ApplicationVersion,
+    string? ApplicationVersion,
     string? ApplicationName,
     string OwnerXid,
     long CreatedAt,

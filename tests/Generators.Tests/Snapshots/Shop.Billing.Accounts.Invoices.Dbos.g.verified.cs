@@ -95,6 +95,12 @@ namespace Shop.Billing
             __services = services;
         }
 
+        private InvoicesClient(global::Dbos.DbosClient client)
+            : this(global::Dbos.Internal.DbosGenerated.ClientRuntime(client), global::Dbos.Internal.DbosGenerated.NoServices) { }
+
+        /// <summary>A client that enqueues workflows through <paramref name="client"/> from a process that runs none (its Start and Run methods refuse).</summary>
+        public static InvoicesClient For(global::Dbos.DbosClient client) => new(client);
+
         /// <inheritdoc/>
         public global::System.Threading.Tasks.Task<global::Dbos.WorkflowHandle<int>> StartIssueAsync(int customer)
         {
@@ -112,8 +118,7 @@ namespace Shop.Billing
         /// <inheritdoc/>
         public global::System.Threading.Tasks.Task<global::Dbos.WorkflowHandle<int>> EnqueueIssueAsync(int customer, global::Dbos.WorkflowOptions? workflowOptions = null)
         {
-            var __instance = global::Dbos.Internal.DbosGenerated.GetInstance<global::Shop.Billing.Accounts.Invoices>(__services, null);
-            return global::Dbos.Internal.DbosGenerated.EnqueueWorkflowAsync<int>(global::Shop.Billing.Accounts.Invoices.__Dbos.IssueAsync_Workflow, new object?[] { customer }, () => global::Shop.Billing.Accounts.Invoices.__Dbos.Invoke_IssueAsync(__instance, customer), __runtime, workflowOptions);
+            return global::Dbos.Internal.DbosGenerated.EnqueueWorkflowAsync<int>(global::Shop.Billing.Accounts.Invoices.__Dbos.IssueAsync_Workflow, new object?[] { customer }, () => global::Shop.Billing.Accounts.Invoices.__Dbos.Invoke_IssueAsync(global::Dbos.Internal.DbosGenerated.GetInstance<global::Shop.Billing.Accounts.Invoices>(__services, null), customer), __runtime, workflowOptions);
         }
     }
 }

@@ -215,6 +215,12 @@ namespace Shop
             __services = services;
         }
 
+        private OrderWorkflowsClient(global::Dbos.DbosClient client)
+            : this(global::Dbos.Internal.DbosGenerated.ClientRuntime(client), global::Dbos.Internal.DbosGenerated.NoServices) { }
+
+        /// <summary>A client that enqueues workflows through <paramref name="client"/> from a process that runs none (its Start and Run methods refuse).</summary>
+        public static OrderWorkflowsClient For(global::Dbos.DbosClient client) => new(client);
+
         /// <inheritdoc/>
         public global::System.Threading.Tasks.Task<global::Dbos.WorkflowHandle<int>> StartCountAsync(string? filter = null, params int[] extra)
         {
@@ -232,8 +238,7 @@ namespace Shop
         /// <inheritdoc/>
         public global::System.Threading.Tasks.Task<global::Dbos.WorkflowHandle<int>> EnqueueCountAsync(string? filter, int[] extra, global::Dbos.WorkflowOptions? workflowOptions = null)
         {
-            var __instance = global::Dbos.Internal.DbosGenerated.GetInstance<global::Shop.OrderWorkflows>(__services, static () => new global::Shop.OrderWorkflows());
-            return global::Dbos.Internal.DbosGenerated.EnqueueWorkflowAsync<int>(global::Shop.OrderWorkflows.__Dbos.Count_Workflow, new object?[] { filter, extra }, () => global::Shop.OrderWorkflows.__Dbos.Invoke_Count(__instance, filter, extra), __runtime, workflowOptions);
+            return global::Dbos.Internal.DbosGenerated.EnqueueWorkflowAsync<int>(global::Shop.OrderWorkflows.__Dbos.Count_Workflow, new object?[] { filter, extra }, () => global::Shop.OrderWorkflows.__Dbos.Invoke_Count(global::Dbos.Internal.DbosGenerated.GetInstance<global::Shop.OrderWorkflows>(__services, static () => new global::Shop.OrderWorkflows()), filter, extra), __runtime, workflowOptions);
         }
 
         /// <inheritdoc/>
@@ -253,8 +258,7 @@ namespace Shop
         /// <inheritdoc/>
         public global::System.Threading.Tasks.Task<global::Dbos.WorkflowHandle> EnqueuePingAsync(global::Dbos.WorkflowOptions? workflowOptions = null)
         {
-            var __instance = global::Dbos.Internal.DbosGenerated.GetInstance<global::Shop.OrderWorkflows>(__services, static () => new global::Shop.OrderWorkflows());
-            return global::Dbos.Internal.DbosGenerated.EnqueueWorkflowAsync(global::Shop.OrderWorkflows.__Dbos.PingAsync_Workflow, global::System.Array.Empty<object?>(), () => global::Shop.OrderWorkflows.__Dbos.Invoke_PingAsync(__instance).AsTask(), __runtime, workflowOptions);
+            return global::Dbos.Internal.DbosGenerated.EnqueueWorkflowAsync(global::Shop.OrderWorkflows.__Dbos.PingAsync_Workflow, global::System.Array.Empty<object?>(), () => global::Shop.OrderWorkflows.__Dbos.Invoke_PingAsync(global::Dbos.Internal.DbosGenerated.GetInstance<global::Shop.OrderWorkflows>(__services, static () => new global::Shop.OrderWorkflows())).AsTask(), __runtime, workflowOptions);
         }
 
         /// <inheritdoc/>
@@ -274,8 +278,7 @@ namespace Shop
         /// <inheritdoc/>
         public global::System.Threading.Tasks.Task<global::Dbos.WorkflowHandle<string>> EnqueuePlaceOrderAsync(global::Shop.Order order, global::Dbos.WorkflowOptions? workflowOptions = null)
         {
-            var __instance = global::Dbos.Internal.DbosGenerated.GetInstance<global::Shop.OrderWorkflows>(__services, static () => new global::Shop.OrderWorkflows());
-            return global::Dbos.Internal.DbosGenerated.EnqueueWorkflowAsync<string>(global::Shop.OrderWorkflows.__Dbos.PlaceOrderAsync_Workflow, new object?[] { order }, () => global::Shop.OrderWorkflows.__Dbos.Invoke_PlaceOrderAsync(__instance, order), __runtime, workflowOptions);
+            return global::Dbos.Internal.DbosGenerated.EnqueueWorkflowAsync<string>(global::Shop.OrderWorkflows.__Dbos.PlaceOrderAsync_Workflow, new object?[] { order }, () => global::Shop.OrderWorkflows.__Dbos.Invoke_PlaceOrderAsync(global::Dbos.Internal.DbosGenerated.GetInstance<global::Shop.OrderWorkflows>(__services, static () => new global::Shop.OrderWorkflows()), order), __runtime, workflowOptions);
         }
 
         /// <inheritdoc/>
@@ -295,8 +298,7 @@ namespace Shop
         /// <inheritdoc/>
         public global::System.Threading.Tasks.Task<global::Dbos.WorkflowHandle> EnqueueResetAsync(global::Dbos.WorkflowOptions? workflowOptions = null)
         {
-            var __instance = global::Dbos.Internal.DbosGenerated.GetInstance<global::Shop.OrderWorkflows>(__services, static () => new global::Shop.OrderWorkflows());
-            return global::Dbos.Internal.DbosGenerated.EnqueueWorkflowAsync(global::Shop.OrderWorkflows.__Dbos.Reset_Workflow, global::System.Array.Empty<object?>(), () => global::Shop.OrderWorkflows.__Dbos.Invoke_Reset(__instance), __runtime, workflowOptions);
+            return global::Dbos.Internal.DbosGenerated.EnqueueWorkflowAsync(global::Shop.OrderWorkflows.__Dbos.Reset_Workflow, global::System.Array.Empty<object?>(), () => global::Shop.OrderWorkflows.__Dbos.Invoke_Reset(global::Dbos.Internal.DbosGenerated.GetInstance<global::Shop.OrderWorkflows>(__services, static () => new global::Shop.OrderWorkflows())), __runtime, workflowOptions);
         }
 
         /// <inheritdoc/>
@@ -334,8 +336,7 @@ namespace Shop
         /// <inheritdoc/>
         public global::System.Threading.Tasks.Task<global::Dbos.WorkflowHandle<int>> EnqueueTotalAsync(int a, int b, global::Dbos.WorkflowOptions? workflowOptions = null)
         {
-            var __instance = global::Dbos.Internal.DbosGenerated.GetInstance<global::Shop.OrderWorkflows>(__services, static () => new global::Shop.OrderWorkflows());
-            return global::Dbos.Internal.DbosGenerated.EnqueueWorkflowAsync<int>(global::Shop.OrderWorkflows.__Dbos.TotalAsync_Workflow, new object?[] { a, b }, () => global::Shop.OrderWorkflows.__Dbos.Invoke_TotalAsync(__instance, a, b).AsTask(), __runtime, workflowOptions);
+            return global::Dbos.Internal.DbosGenerated.EnqueueWorkflowAsync<int>(global::Shop.OrderWorkflows.__Dbos.TotalAsync_Workflow, new object?[] { a, b }, () => global::Shop.OrderWorkflows.__Dbos.Invoke_TotalAsync(global::Dbos.Internal.DbosGenerated.GetInstance<global::Shop.OrderWorkflows>(__services, static () => new global::Shop.OrderWorkflows()), a, b).AsTask(), __runtime, workflowOptions);
         }
     }
 }

@@ -53,6 +53,12 @@ namespace Shop
             __services = services;
         }
 
+        private PriorityOrderWorkflowsClient(global::Dbos.DbosClient client)
+            : this(global::Dbos.Internal.DbosGenerated.ClientRuntime(client), global::Dbos.Internal.DbosGenerated.NoServices) { }
+
+        /// <summary>A client that enqueues workflows through <paramref name="client"/> from a process that runs none (its Start and Run methods refuse).</summary>
+        public static PriorityOrderWorkflowsClient For(global::Dbos.DbosClient client) => new(client);
+
         /// <inheritdoc/>
         public global::System.Threading.Tasks.Task<global::Dbos.WorkflowHandle<int>> StartExpediteAsync(int orderId)
         {
@@ -70,8 +76,7 @@ namespace Shop
         /// <inheritdoc/>
         public global::System.Threading.Tasks.Task<global::Dbos.WorkflowHandle<int>> EnqueueExpediteAsync(int orderId, global::Dbos.WorkflowOptions? workflowOptions = null)
         {
-            var __instance = global::Dbos.Internal.DbosGenerated.GetInstance<global::Shop.PriorityOrderWorkflows>(__services, static () => new global::Shop.PriorityOrderWorkflows());
-            return global::Dbos.Internal.DbosGenerated.EnqueueWorkflowAsync<int>(global::Shop.PriorityOrderWorkflows.__Dbos.ExpediteAsync_Workflow, new object?[] { orderId }, () => global::Shop.PriorityOrderWorkflows.__Dbos.Invoke_ExpediteAsync(__instance, orderId), __runtime, workflowOptions);
+            return global::Dbos.Internal.DbosGenerated.EnqueueWorkflowAsync<int>(global::Shop.PriorityOrderWorkflows.__Dbos.ExpediteAsync_Workflow, new object?[] { orderId }, () => global::Shop.PriorityOrderWorkflows.__Dbos.Invoke_ExpediteAsync(global::Dbos.Internal.DbosGenerated.GetInstance<global::Shop.PriorityOrderWorkflows>(__services, static () => new global::Shop.PriorityOrderWorkflows()), orderId), __runtime, workflowOptions);
         }
     }
 }

@@ -79,6 +79,12 @@ namespace Shop.Security
             __services = services;
         }
 
+        private VaultClient(global::Dbos.DbosClient client)
+            : this(global::Dbos.Internal.DbosGenerated.ClientRuntime(client), global::Dbos.Internal.DbosGenerated.NoServices) { }
+
+        /// <summary>A client that enqueues workflows through <paramref name="client"/> from a process that runs none (its Start and Run methods refuse).</summary>
+        public static VaultClient For(global::Dbos.DbosClient client) => new(client);
+
         /// <inheritdoc/>
         public global::System.Threading.Tasks.Task<global::Dbos.WorkflowHandle<int>> StartRotateAsync(int key)
         {

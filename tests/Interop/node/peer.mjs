@@ -125,6 +125,8 @@ const ops = {
   clientCancel: async ({ workflowId }) => await client.cancelWorkflow(workflowId),
   clientResume: async ({ workflowId }) => (await client.resumeWorkflow(workflowId)).workflowID,
   clientFork: async ({ workflowId, startStep, newWorkflowID }) => await client.forkWorkflow(workflowId, startStep, { newWorkflowID }),
+  // A queue only this app serves (the C# runtime serves its own queues and the internal one): the C# DbosClient enqueues into it.
+  registerQueue: async ({ name }) => (await DBOS.registerQueue(name)).name,
 };
 
 const answer = (reply) => process.stdout.write('@@' + JSON.stringify(reply) + '\n');

@@ -38,6 +38,7 @@ public sealed class TestApp : IDisposable
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = true, // the worker mode runs until its input closes
             UseShellExecute = false,
         };
         info.ArgumentList.Add(dll);
@@ -112,6 +113,17 @@ public sealed class TestApp : IDisposable
     }
 
     public int ExitCode => _process.ExitCode;
+
+    /// <summary>Closes the process's standard input (the worker mode then shuts down) and waits for it to exit.</summary>
+    public async Task StopAsync(TimeSpan timeout)
+    {
+        _process.StandardInput.Close();
+        var exited = _process.WaitForExitAsync();
+        if (await Task.WhenAny(exited, Task.Delay(timeout)) != exited)
+        {
+            await KillAsync();
+        }
+    }
 
     /// <summary>SIGKILL: the process gets no chance to clean up.</summary>
     public async Task KillAsync()

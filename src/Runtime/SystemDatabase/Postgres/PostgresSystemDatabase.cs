@@ -169,6 +169,48 @@ internal sealed partial class PostgresSystemDatabase : ISystemDatabase
         await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    public async Task<long?> ReadSchemaVersionAsync(CancellationToken cancellationToken)
+    {
+        NpgsqlConnection connection;
+        try
+        {
+            connection = await OpenWithTimeoutAsync(_dataSource, _options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidCatalogName)
+        {
+            return null; // no database, so no schema: unlike a start, the client creates nothing
+        }
+        catch (Exception e) when (IsConnectFailure(e, cancellationToken))
+        {
+            throw ConnectFailure(e);
+        }
+
+        await using (connection.ConfigureAwait(false))
+        {
+            return await ReadVersionAsync(connection, null, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private const string DropSchemaSql = "DROP SCHEMA IF EXISTS {schema} CASCADE";
+
+    public async Task DropSchemaAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await OpenWithTimeoutAsync(_dataSource, _options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+            await using var drop = new NpgsqlCommand(Qualify(DropSchemaSql), connection);
+            await drop.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidCatalogName)
+        {
+            // No database: nothing to drop.
+        }
+        catch (Exception e) when (e is not PostgresException && IsConnectFailure(e, cancellationToken))
+        {
+            throw ConnectFailure(e);
+        }
+    }
+
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenForStartupAsync(cancellationToken).ConfigureAwait(false);

@@ -86,6 +86,77 @@ internal sealed partial class SqliteSystemDatabase : ISystemDatabase
         return Command(connection, PingSql).ExecuteScalar();
     }, cancellationToken);
 
+    public async Task<long?> ReadSchemaVersionAsync(CancellationToken cancellationToken)
+    {
+        if (!File.Exists(_path))
+        {
+            return null; // opening it would create the file
+        }
+
+        return await RunAsync<long?>(connection =>
+        {
+            using var check = connection.CreateCommand();
+            check.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'dbos_migrations'";
+            if (check.ExecuteScalar() is null)
+            {
+                return null;
+            }
+
+            check.CommandText = "SELECT MAX(version) FROM dbos_migrations";
+            return check.ExecuteScalar() is long version ? version : 0;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private const string ListTablesSql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'";
+
+    public async Task DropSchemaAsync(CancellationToken cancellationToken)
+    {
+        if (!File.Exists(_path))
+        {
+            return;
+        }
+
+        await RunAsync(connection =>
+        {
+            var tables = new List<string>();
+            using (var list = connection.CreateCommand())
+            {
+                list.CommandText = ListTablesSql;
+                using var reader = list.ExecuteReader();
+                while (reader.Read())
+                {
+                    tables.Add(reader.GetString(0));
+                }
+            }
+
+            // Dropped in one transaction with foreign keys off, so their order does not matter.
+            Execute(connection, "PRAGMA foreign_keys=OFF");
+            Execute(connection, "BEGIN IMMEDIATE");
+            try
+            {
+                foreach (var table in tables)
+                {
+                    using var drop = connection.CreateCommand();
+                    drop.CommandText = "DROP TABLE IF EXISTS \"" + table.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+                    drop.ExecuteNonQuery();
+                }
+
+                Execute(connection, "COMMIT");
+            }
+            catch
+            {
+                Rollback(connection);
+                throw;
+            }
+            finally
+            {
+                Execute(connection, "PRAGMA foreign_keys=ON");
+            }
+
+            return 0;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
     public bool? ListenerConnected => null;
 
     private const string InsertStatusSql = """

@@ -1,0 +1,30 @@
+using System.CommandLine;
+
+namespace Dbos.Cli;
+
+internal static class MigrateCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var command = new Command("migrate",
+            "Create or upgrade the DBOS system tables (schema version 123, as DBOS TypeScript 5.3), as an application does when it starts. " +
+            "Safe to run while applications run, and more than once.\n\nExample: dbos migrate --db postgresql://postgres@localhost:5432/app");
+        context.SetAction(command, async (parse, cancellationToken) =>
+        {
+            var options = context.Options(parse);
+            await DbosClient.MigrateAsync(options, cancellationToken);
+            var version = await DbosClient.ReadSchemaVersionAsync(options, cancellationToken);
+            if (parse.GetValue(context.Json))
+            {
+                await context.WriteJsonAsync(new { migrated = true, schemaVersion = version });
+            }
+            else
+            {
+                await context.Output.WriteLineAsync($"The system database is at schema version {version}.");
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,25 @@
+using System;
+using System.Threading.Tasks;
+
+namespace Dbos.Cli.Tests;
+
+/// <summary>The workflows whose rows the CLI tests read and operate.</summary>
+public partial class CliWorkflows
+{
+    [Workflow]
+    public async Task<string> Ship(int orderId)
+    {
+        var label = await Label(orderId);
+        await Weigh(orderId);
+        return label;
+    }
+
+    [Step]
+    private static Task<string> Label(int orderId) => Task.FromResult($"label-{orderId}");
+
+    [Step]
+    private static Task<int> Weigh(int orderId) => Task.FromResult(orderId * 10);
+
+    [Workflow]
+    public Task Fail(string reason) => throw new InvalidOperationException(reason);
+}
