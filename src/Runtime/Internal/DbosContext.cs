@@ -30,12 +30,16 @@ internal sealed partial class WorkflowContext
     /// <summary>Taken synchronously at the call, so concurrent steps started in a fixed order get fixed ids.</summary>
     public int NextFunctionId() => Interlocked.Increment(ref _lastFunctionId);
 
+    /// <summary>How many function ids this execution has taken so far.</summary>
+    public int OperationCount => Volatile.Read(ref _lastFunctionId) + 1;
+
     /// <summary>The operation recorded at this id by an earlier execution, if any; a different name there means the
     /// workflow is not deterministic.</summary>
     public OperationRecord? GetRecorded(int functionId, string expectedName)
     {
         if (!_recorded.TryGetValue(functionId, out var record))
         {
+            Runtime.Options.Hooks?.Unrecorded(this, functionId, expectedName);
             return null;
         }
 
