@@ -19,7 +19,7 @@ namespace Dbos.Package.Tests;
 [NonParallelizable]
 public sealed class PackageTests
 {
-    private static readonly string[] PackageIds = ["Dbos", "Dbos.AspNetCore", "Dbos.OpenTelemetry"];
+    private static readonly string[] PackageIds = ["Dbos", "Dbos.AspNetCore", "Dbos.OpenTelemetry", "Dbos.Testing"];
 
     private string _repository = "";
     private string _configuration = "";
@@ -208,6 +208,18 @@ public sealed class PackageTests
         Assert.That(
             Query(database, "SELECT function_name FROM operation_outputs WHERE workflow_uuid = 'shipment-7' ORDER BY function_id"),
             Is.EqualTo(new[] { "PackBox", "PrintLabel" }));
+    }
+
+    [Test]
+    public void A_test_outside_the_repository_skips_a_30_day_sleep_with_the_testing_package()
+    {
+        var source = File.ReadAllText(Path.Combine(_repository, "tests", "Package.Tests", "OutsideApp", "Trial.cs"));
+        var app = CreateProject("trial", "Exe", "net10.0", "", $"<PackageReference Include=\"Dbos.Testing\" Version=\"[{_version}]\" />", [("Trial.cs", source)]);
+        var build = Dotnet.Run(app, "build", "-nologo", "-nodeReuse:false");
+        Assert.That(build.ExitCode, Is.Zero, "dotnet build " + build);
+        var run = Dotnet.Run(app, Path.Combine(app, "bin", "Debug", "net10.0", "trial.dll"));
+        Assert.That(run.ExitCode, Is.Zero, run.ToString());
+        Assert.That(run.Output, Does.Contain("result: ended, skipped 30 days"), run.ToString());
     }
 
     [Test]
