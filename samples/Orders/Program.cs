@@ -38,6 +38,7 @@ builder.Services.AddDbos(options =>
 {
     options.SystemDatabaseUrl = database;
     options.UseApplicationDatabase<InventoryDb>();
+    options.AddQueue(OrderWorkflows.Payments);
 });
 
 using var host = builder.Build();

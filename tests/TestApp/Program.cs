@@ -15,13 +15,15 @@ namespace Dbos.TestApp;
 ///   transaction DB APP_DB WORKFLOW_ID KILL_AT        a [Transaction] on APP_DB, optionally SIGKILLed right after it commits (TransactionMode.cs)
 ///   context DB WORKFLOW_ID EFFECT_FILE start|resume  a workflow started with a user and a request, SIGKILLed, then recovered (ContextMode.cs)
 ///   fleet-start|fleet-recover ...                    many workflows left PENDING by a SIGKILL, recovered by several processes (FleetMode.cs)
+///   queue-worker ...                                 one of several worker processes sharing a queue (QueueFleetMode.cs)
 /// </summary>
 public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
         var mode = args[0];
-        var options = new DbosOptions { SystemDatabaseUrl = args[1], ShutdownTimeout = TimeSpan.Zero };
+        // Takeover looks often, so tests of a killed process's workflows do not wait the default 10 s.
+        var options = new DbosOptions { SystemDatabaseUrl = args[1], ShutdownTimeout = TimeSpan.Zero, TakeoverInterval = TimeSpan.FromMilliseconds(250) };
         switch (mode)
         {
             case "migrate":
@@ -118,6 +120,9 @@ public static class Program
             case "fleet-start":
             case "fleet-recover":
                 return await FleetMode.RunAsync(options, args);
+
+            case "queue-worker":
+                return await QueueFleetMode.RunAsync(options, args);
 
             default:
                 Console.Error.WriteLine("unknown mode " + mode);
