@@ -170,8 +170,8 @@ public sealed class DbosTestEnvironment : IAsyncDisposable
             var (workflowId, functionId, stepName) = await crash.Reached.Task.ConfigureAwait(false);
             var process = Process;
             await StopProcessAsync().ConfigureAwait(false);
-            var before = StepRuns.Where(r => r.WorkflowId == workflowId && r.Process == process).ToList();
-            return new SimulatedCrash(this, point, workflowId, functionId, stepName, process, before);
+            var before = StepRuns.Where(r => r.Process == process && SimulatedCrash.IsOf(r, handle.WorkflowId)).ToList();
+            return new SimulatedCrash(this, point, handle.WorkflowId, workflowId, functionId, stepName, process, before);
         }
         finally
         {

@@ -12,11 +12,12 @@ public sealed class SimulatedCrash
     private readonly DbosTestEnvironment _environment;
     private readonly int _process;
 
-    internal SimulatedCrash(DbosTestEnvironment environment, CrashPoint point, string workflowId, int functionId, string stepName, int process, IReadOnlyList<StepRun> before)
+    internal SimulatedCrash(DbosTestEnvironment environment, CrashPoint point, string workflowId, string crashedWorkflowId, int functionId, string stepName, int process, IReadOnlyList<StepRun> before)
     {
         _environment = environment;
         Point = point;
         WorkflowId = workflowId;
+        CrashedWorkflowId = crashedWorkflowId;
         FunctionId = functionId;
         StepName = stepName;
         _process = process;
@@ -26,16 +27,20 @@ public sealed class SimulatedCrash
     /// <summary>The point that was reached.</summary>
     public CrashPoint Point { get; }
 
-    /// <summary>The workflow that reached it.</summary>
+    /// <summary>The workflow the test started.</summary>
     public string WorkflowId { get; }
 
-    /// <summary>The function id of the step where the process stopped.</summary>
+    /// <summary>The workflow that reached the point: <see cref="WorkflowId"/>, or another one (e.g. a child workflow).</summary>
+    public string CrashedWorkflowId { get; }
+
+    /// <summary>The function id of the step where the process stopped (in <see cref="CrashedWorkflowId"/>).</summary>
     public int FunctionId { get; }
 
     /// <summary>The name of the step where the process stopped.</summary>
     public string StepName { get; }
 
-    /// <summary>The step bodies of <see cref="WorkflowId"/> that ran before the crash, in order.</summary>
+    /// <summary>The step bodies of <see cref="WorkflowId"/> and of its child workflows (with IDs derived from it, as by default)
+    /// that ran before the crash, in order.</summary>
     public IReadOnlyList<StepRun> StepsRunBeforeCrash { get; }
 
     /// <summary>Starts a new runtime on the same database, which recovers the workflow, and waits for its outcome (throwing the
@@ -57,7 +62,11 @@ public sealed class SimulatedCrash
         return new RecoveredWorkflow<TResult>(WorkflowId, StepsRunBeforeCrash, StepsRunSince(), result);
     }
 
-    private List<StepRun> StepsRunSince() => _environment.StepRuns.Where(r => r.WorkflowId == WorkflowId && r.Process > _process).ToList();
+    private List<StepRun> StepsRunSince() => _environment.StepRuns.Where(r => r.Process > _process && IsOf(r, WorkflowId)).ToList();
+
+    /// <summary>A step of the workflow or of a child whose ID derives from it (<c>{parent}-{functionId}</c>).</summary>
+    internal static bool IsOf(StepRun run, string workflowId)
+        => run.WorkflowId == workflowId || run.WorkflowId.StartsWith(workflowId + "-", StringComparison.Ordinal);
 }
 
 /// <summary>A workflow recovered after a <see cref="SimulatedCrash"/>: which step bodies ran before the crash and after it.</summary>
@@ -68,13 +77,13 @@ public class RecoveredWorkflow
         WorkflowId = workflowId;
         StepsRunBeforeCrash = before;
         StepsRunAfterRecovery = after;
-        StepsRunAgain = after.Where(a => before.Any(b => b.FunctionId == a.FunctionId)).Select(a => a.Name).ToList();
+        StepsRunAgain = after.Where(a => before.Any(b => b.WorkflowId == a.WorkflowId && b.FunctionId == a.FunctionId)).Select(a => a.Name).ToList();
     }
 
     /// <summary>The recovered workflow.</summary>
     public string WorkflowId { get; }
 
-    /// <summary>The step bodies that ran before the crash, in order.</summary>
+    /// <summary>The step bodies of the workflow (and its child workflows) that ran before the crash, in order.</summary>
     public IReadOnlyList<StepRun> StepsRunBeforeCrash { get; }
 
     /// <summary>The step bodies that ran after recovery, in order: the steps not checkpointed before the crash.</summary>

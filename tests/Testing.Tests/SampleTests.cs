@@ -55,10 +55,15 @@ public sealed class SampleTests
         {
             o.Services.AddSingleton<IPaymentGateway, FakePaymentGateway>();
             o.Services.AddDbContext<InventoryDb>(db => db.UseSqlite($"Data Source={inventory}"));
-            o.ConfigureDbos(d => d.UseApplicationDatabase<InventoryDb>());
+            o.ConfigureDbos(d =>
+            {
+                d.UseApplicationDatabase<InventoryDb>();
+                d.AddQueue(OrderWorkflows.Payments);
+            });
         });
         var orders = env.GetRequiredService<IOrderWorkflowsClient>();
         var crash = await env.RunUntilCrashAsync(CrashPoint.BeforeCheckpoint("ChargePayment"), () => orders.StartPlaceOrderAsync(new Order(7, "widget", 3, 2.5m)));
+        Assert.That(crash.CrashedWorkflowId, Is.EqualTo(crash.WorkflowId + "-1"), "the charge runs in a child workflow on the payments queue");
         var recovered = await crash.RecoverAsync<Receipt>();
 
         Assert.That(recovered.Result.PaymentId, Is.EqualTo("pay-7-7.50"));
