@@ -4,7 +4,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace Dbos.Testing;
 
 /// <summary>The clock of a <see cref="DbosTestEnvironment"/>: durable sleeps, receive and get-event timeouts, workflow
-/// timeouts, step retry intervals, queue delays and schedules all follow it, and it moves only when told to (or, with
+/// timeouts and step retry intervals all follow it, and it moves only when told to (or, with
 /// <see cref="AutoSkip"/>, when nothing else can happen).</summary>
 public sealed class DbosTestClock
 {

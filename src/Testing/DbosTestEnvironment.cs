@@ -63,7 +63,7 @@ public sealed class DbosTestEnvironment : IAsyncDisposable
             await using (var connection = new NpgsqlConnection(ServerConnectionString(server)))
             {
                 await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-                await using var create = new NpgsqlCommand($"CREATE DATABASE \"{database}\"", connection);
+                await using var create = new NpgsqlCommand($"CREATE DATABASE \"{database}\"", connection) { CommandTimeout = DatabaseCommandTimeout };
                 await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
@@ -275,10 +275,13 @@ public sealed class DbosTestEnvironment : IAsyncDisposable
             NpgsqlConnection.ClearAllPools();
             await using var connection = new NpgsqlConnection(ServerConnectionString(_postgresServer));
             await connection.OpenAsync().ConfigureAwait(false);
-            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_postgresDatabase}\" WITH (FORCE)", connection);
+            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_postgresDatabase}\" WITH (FORCE)", connection) { CommandTimeout = DatabaseCommandTimeout };
             await drop.ExecuteNonQueryAsync().ConfigureAwait(false);
         }
     }
+
+    /// <summary>Creating and dropping a database waits for a checkpoint, which a busy server may take well over Npgsql's 30 s for.</summary>
+    private const int DatabaseCommandTimeout = 300;
 
     private static string ServerConnectionString(string server)
         => new NpgsqlConnectionStringBuilder(PostgresConnectionStrings.Normalize(server)) { Pooling = false }.ConnectionString;

@@ -250,6 +250,8 @@ internal sealed class ArmedCrash(CrashPoint point)
 internal sealed class EndOfHistoryException(string workflowId, int functionId, string name)
     : Exception($"Workflow {workflowId} reached the end of its recorded history at function id {functionId} ({name}).")
 {
+    public string WorkflowId { get; } = workflowId;
+
     public int FunctionId { get; } = functionId;
 
     public string Name { get; } = name;

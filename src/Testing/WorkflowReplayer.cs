@@ -58,6 +58,13 @@ public static class WorkflowReplayer
             var handle = await runtime.RetrieveWorkflowAsync<object?>(history.WorkflowId, cancellationToken: cancellationToken).ConfigureAwait(false);
             await handle.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
+        catch (EndOfHistoryException e) when (e.WorkflowId != history.WorkflowId)
+        {
+            // A child workflow called in the body runs in the scratch database with no history of its own: the replay ends there.
+            var childAt = history.Steps.FirstOrDefault(s => s.ChildWorkflowId == e.WorkflowId)?.FunctionId ?? recorded;
+            return ReplayResult.Same(history.WorkflowId, history.Steps.Count(s => s.FunctionId <= childAt),
+                $"Workflow {history.WorkflowId}: the new code follows the recorded operations up to child workflow {e.WorkflowId}, where the replay stops (child workflows are not replayed; replay their histories on their own).");
+        }
         catch (EndOfHistoryException)
         {
             return ReplayResult.Same(history.WorkflowId, recorded);
@@ -154,8 +161,8 @@ public sealed class ReplayResult
 
     public override string ToString() => Message;
 
-    internal static ReplayResult Same(string workflowId, int replayed)
-        => new(workflowId, true, null, null, null, replayed, $"Workflow {workflowId}: the new code follows all {replayed} recorded operations.", null);
+    internal static ReplayResult Same(string workflowId, int replayed, string? message = null)
+        => new(workflowId, true, null, null, null, replayed, message ?? $"Workflow {workflowId}: the new code follows all {replayed} recorded operations.", null);
 
     internal static ReplayResult Different(string workflowId, int? functionId, string? recordedName, string? newName, int replayed, string message, Exception? error = null)
         => new(workflowId, false, functionId, recordedName, newName, replayed, message, error);

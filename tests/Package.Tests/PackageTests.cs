@@ -176,7 +176,7 @@ public sealed class PackageTests
             }
         }
 
-        Assert.That(scanned, Is.EqualTo(3 + 3 + 3), "three libraries, their three PDBs and the generator and two analyzer assemblies");
+        Assert.That(scanned, Is.EqualTo(4 + 4 + 3), "four libraries, their four PDBs and the generator and two analyzer assemblies");
 
         // The PDB maps its sources to the repository at the commit (SourceLink), under the deterministic root /_/.
         using var symbols = ZipFile.OpenRead(Path.Combine(_feed, $"Dbos.{_version}.snupkg"));

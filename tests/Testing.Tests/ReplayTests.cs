@@ -96,6 +96,23 @@ public sealed class ReplayTests(string engine) : EngineTest(engine)
         Assert.That(Runs.Count("ship-" + order), Is.EqualTo(0), "the replay stopped at the end of the history instead of shipping");
     }
 
+    [Test]
+    public async Task A_replay_stops_at_a_child_workflow_which_has_its_own_history()
+    {
+        await using var env = await StartAsync();
+        var key = "family-" + Engine + "-" + Guid.NewGuid().ToString("N");
+        var handle = await env.GetRequiredService<IFamilyClient>().StartParentAsync(key);
+        Assert.That(await handle.GetResultAsync(), Is.EqualTo("parent+child"));
+        var history = await WorkflowHistory.LoadAsync(env.Runtime, handle.WorkflowId);
+        var child = history.Steps.Single(s => s.ChildWorkflowId is not null);
+
+        var result = await WorkflowReplayer.ReplayAsync(history);
+        Assert.That(result.IsSame, Is.True, result.Message);
+        Assert.That(result.Message, Does.Contain("up to child workflow " + child.ChildWorkflowId));
+        Assert.That((await WorkflowReplayer.ReplayAsync(await WorkflowHistory.LoadAsync(env.Runtime, child.ChildWorkflowId!))).IsSame, Is.True);
+        Assert.That(Runs.Count("note-child-" + key), Is.EqualTo(1), "the replay ran no step of the child");
+    }
+
     private static WorkflowHistory Rename(WorkflowHistory history, int functionId, string name)
         => new(history.WorkflowId, history.Name, history.ClassName, history.Status, history.ApplicationVersion, history.Serialization, history.SerializedInput,
             history.Steps.Select(s => s.FunctionId == functionId ? s with { Name = name } : s));

@@ -97,3 +97,30 @@ public partial class Checkout(IPayments payments)
         return Task.FromResult("track-" + order);
     }
 }
+
+/// <summary>A parent that calls a child workflow inline between two steps.</summary>
+public partial class Family
+{
+    [Workflow]
+    public async Task<string> Parent(string key)
+    {
+        await Note("before-" + key);
+        var child = await Child(key);
+        await Note("after-" + key);
+        return "parent+" + child;
+    }
+
+    [Workflow]
+    public async Task<string> Child(string key)
+    {
+        await Note("child-" + key);
+        return "child";
+    }
+
+    [Step]
+    private static Task Note(string key)
+    {
+        Runs.Hit("note-" + key);
+        return Task.CompletedTask;
+    }
+}
