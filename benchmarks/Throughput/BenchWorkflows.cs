@@ -26,6 +26,17 @@ public static partial class BenchWorkflows
     [Workflow(Name = "emptyWorkflow")]
     public static Task<int> Empty() => Task.FromResult(1);
 
+    /// <summary>The fleet rows' workflow: one step of 20 ms, so throughput shows how many ran at once.</summary>
+    [Workflow(Name = "fleetItem")]
+    public static async Task<int> FleetItem() => await Slow();
+
+    [Step(Name = "slow")]
+    public static async Task<int> Slow()
+    {
+        await Task.Delay(20);
+        return 1;
+    }
+
     /// <summary>The backlog rows' workflow: a step, then a step that notes when it ran.</summary>
     [Workflow(Name = "backlogItem")]
     public static async Task<int> BacklogItem(int x) => await Noted(await StepA(x));

@@ -33,6 +33,9 @@ internal sealed class Options
     public string JsonPath { get; private set; } = Path.Combine(RepoRoot, "benchmarks", "results", "throughput.json");
     public string? MarkdownPath { get; private set; }
     public string? Child { get; private set; }
+
+    /// <summary>The executor id of a child process (<c>--executor</c>).</summary>
+    public string? ExecutorId { get; private set; }
     public string? Command { get; private set; }
 
     public static string RepoRoot { get; } = FindRepoRoot();
@@ -87,6 +90,7 @@ internal sealed class Options
                 case "--markdown": o.MarkdownPath = Path.GetFullPath(Next()); break;
                 case "--command": o.Command = Next(); break;
                 case "--child": o.Child = Next(); break;
+                case "--executor": o.ExecutorId = Next(); break;
                 case "-h" or "--help":
                     Console.WriteLine(Help);
                     Environment.Exit(0);
@@ -105,6 +109,7 @@ internal sealed class Options
           --only ROWS           comma list of rows or groups (default all):
                                   sequential, concurrent, empty_latency, send_recv, waiters, launch            (PostgreSQL)
                                   queue_throughput, queue_latency, queue_backlog_1k, queue_backlog_100k         (PostgreSQL queues)
+                                  queue_workers_1, queue_workers_2, queue_workers_3         (1-3 worker processes, one queue)
                                   sqlite_sequential, sqlite_concurrent, sqlite_empty_latency                  (SQLite)
                                   list_1m, list_1m_errors, list_1m_name, gc_batch       (1,000,000 workflows, database dbos_bench_management)
                                   insert_1, insert_8, pgbench_1, pgbench_8                                     (raw database floor)
@@ -134,7 +139,7 @@ internal sealed class Options
                     rows.UnionWith(["launch", "sequential", "concurrent", "empty_latency", "queue_throughput", "queue_latency", "send_recv", "waiters"]);
                     break;
                 case "queues":
-                    rows.UnionWith(["queue_throughput", "queue_latency", "queue_backlog_1k", "queue_backlog_100k"]);
+                    rows.UnionWith(["queue_throughput", "queue_latency", "queue_backlog_1k", "queue_backlog_100k", "queue_workers_1", "queue_workers_2", "queue_workers_3"]);
                     break;
                 case "sqlite":
                     rows.UnionWith(["sqlite_sequential", "sqlite_concurrent", "sqlite_empty_latency"]);

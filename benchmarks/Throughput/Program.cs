@@ -38,6 +38,11 @@ public static class Program
             return await RunWaitersChildAsync(options);
         }
 
+        if (options.Child == "queue-worker")
+        {
+            return await QueueFleetRows.RunWorkerAsync(options);
+        }
+
         return await RunAsync(options, args);
     }
 
@@ -54,6 +59,9 @@ public static class Program
             new("queue_latency", $"Empty workflow enqueue → result on an idle queue ({options.QueueLat} samples), PostgreSQL", RowKind.Latency),
             new("queue_backlog_1k", $"Dequeue and run of 2-step workflows, 1,000 waiting in the queue (worker concurrency {options.QueueConcurrency}), PostgreSQL", RowKind.Rate),
             new("queue_backlog_100k", $"Dequeue and run of 2-step workflows, 100,000 waiting in the queue (worker concurrency {options.QueueConcurrency}), PostgreSQL", RowKind.Rate),
+            new("queue_workers_1", "1-step workflows of 20 ms on a queue of global concurrency 10, 1 worker process of worker concurrency 4, PostgreSQL", RowKind.Rate),
+            new("queue_workers_2", "The same, 2 worker processes (8 may run at once)", RowKind.Rate),
+            new("queue_workers_3", "The same, 3 worker processes (12 could, the global limit allows 10)", RowKind.Rate),
             new("send_recv", $"send → recv → result between two workflows ({options.Pings} samples), PostgreSQL", RowKind.Latency),
             new("waiters", $"Workflows blocked in recv at once (ours {options.Waiters:N0}, peer {options.PeerWaiters:N0}), PostgreSQL: memory", RowKind.Memory),
             new("sqlite_sequential", $"3-step workflow, {options.Seq} one after another, SQLite", RowKind.Rate),
@@ -112,7 +120,7 @@ public static class Program
         Console.Error.WriteLine($"machine: {machine.ToJsonString()}");
 
         // This SDK on PostgreSQL.
-        var pgRows = rows.Where(r => peerRows.Contains(r.Id)).ToList();
+        var pgRows = rows.Where(r => peerRows.Contains(r.Id) || r.Id.StartsWith("queue_", StringComparison.Ordinal)).ToList();
         if (server is null)
         {
             pgRows.ForEach(r => r.Ours = Side.Missing("no PostgreSQL (--pg)"));
@@ -180,6 +188,11 @@ public static class Program
                 await Measure("queue_latency", options.QueueLat, harness.QueueLatencyAsync, options.Repeat);
                 await Measure("queue_backlog_1k", 800, () => harness.QueueBacklogAsync(1_000), options.Repeat);
                 await Measure("queue_backlog_100k", 800, () => harness.QueueBacklogAsync(100_000), options.Repeat);
+                for (var workers = 1; workers <= 3; workers++)
+                {
+                    var fleet = workers;
+                    await Measure($"queue_workers_{fleet}", 480, () => QueueFleetRows.RunAsync(server.Url(OurDatabase), fleet), options.Repeat);
+                }
 #if DBOS_MESSAGING
                 await Measure("send_recv", options.Pings, harness.SendRecvAsync, options.Repeat);
                 await Measure("waiters", options.Waiters, () => WaitersInChildAsync(options, server.Url(OurDatabase)), 1);

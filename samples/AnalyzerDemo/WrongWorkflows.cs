@@ -89,5 +89,25 @@ public partial class WrongWorkflows
         return await Child(orderId);
     }
 
+    [Workflow]
+    public async Task<int> Repriced(int orderId, string pricingVersion)
+    {
+        var price = await DBOS.PatchAsync("pricing-v2") ? await Price(orderId * 2) : await Price(orderId);
+
+        // DBOS019: a second check of one patch can answer differently for a workflow that stopped between the two.
+        if (await DBOS.PatchAsync("pricing-v2"))
+        {
+            price++;
+        }
+
+        // DBOS020: a computed patch name can differ on replay.
+        if (await DBOS.PatchAsync("pricing-" + pricingVersion))
+        {
+            price--;
+        }
+
+        return price;
+    }
+
     private static string Stamp() => DateTime.Now.ToString("O");
 }

@@ -82,10 +82,10 @@ public sealed class DurableContextAnalyzer : DiagnosticAnalyzer
 
     /// <summary>Null for members that may be used anywhere; otherwise whether steps and transactions may use it.</summary>
     /// <remarks>As the runtime does: a step may set its workflow's events, and a sleep in a step is a plain delay (the
-    /// step is re-run as a whole); Recv consumes a message, which only a workflow's body can record.</remarks>
+    /// step is re-run as a whole); Recv consumes a message and a patch records the branch taken, which only a workflow's body can record.</remarks>
     private static bool? WorkflowOnly(string name) => name switch
     {
-        "Recv" or "RecvAsync" => false,
+        "Recv" or "RecvAsync" or "PatchAsync" or "DeprecatePatchAsync" => false,
         "SetEvent" or "SetEventAsync" or "Sleep" or "SleepAsync" => true,
         _ => null,
     };

@@ -11,6 +11,7 @@ internal static class Rules
     private const string Design = "Dbos.Design";
     private const string Determinism = "Dbos.Determinism";
     private const string Usage = "Dbos.Usage";
+    private const string Versioning = "Dbos.Versioning";
 
     public static readonly DiagnosticDescriptor ClassMustBePartial = Create(
         "DBOS001",
@@ -82,7 +83,7 @@ internal static class Rules
         "'{0}' only works inside a workflow, but {1}; call it from a [Workflow] method",
         Usage,
         DiagnosticSeverity.Warning,
-        "Recv, SetEvent and durable Sleep belong to the calling workflow (its messages, its events, its recorded wake-up time). In a step, a transaction or code outside any workflow there is no workflow to act on, and the call fails at run time.");
+        "Recv, SetEvent, durable Sleep and patches belong to the calling workflow (its messages, its events, its recorded wake-up time, the branch it took). In a step, a transaction or code outside any workflow there is no workflow to act on, and the call fails at run time.");
 
     public static readonly DiagnosticDescriptor DurableMethodAsDelegate = Create(
         "DBOS010",
@@ -140,6 +141,22 @@ internal static class Rules
         DiagnosticSeverity.Error,
         "Each workflow is stored with a class name (class_name) and a workflow name, and recovery and other DBOS clients find its code by the two. The class name is the simple class name unless [WorkflowClass(Name)] sets it, so classes named alike in different namespaces or outer classes would share it.",
         WellKnownDiagnosticTags.CompilationEnd);
+
+    public static readonly DiagnosticDescriptor PatchCheckedTwice = Create(
+        "DBOS019",
+        "Patch checked twice in a workflow",
+        "Patch '{0}' is already checked at line {1} of workflow '{2}': a workflow that stopped between the two checks replays with false from the first and true from the second; check it once and keep the result in a variable, or give each change its own patch name",
+        Versioning,
+        DiagnosticSeverity.Warning,
+        "DBOS.PatchAsync records a marker where it is first reached, and answers false where an older execution recorded another operation. Two checks of one patch sit at two positions, so one workflow can get both answers and run part of the old code and part of the new.");
+
+    public static readonly DiagnosticDescriptor PatchNameNotConstant = Create(
+        "DBOS020",
+        "Patch name is not a constant",
+        "The name passed to '{0}' is not a constant: a replay that computes another name finds no marker and takes another branch; pass a string literal or a const",
+        Versioning,
+        DiagnosticSeverity.Warning,
+        "A patch is recorded under its name (DBOS.patch-<name>), and every execution of the workflow, in any version of the code, must ask for the same name at the same place. A computed name can change between the first run and a replay.");
 
     private static DiagnosticDescriptor Create(string id, string title, string message, string category, DiagnosticSeverity severity, string description, params string[] tags)
         => new(id, title, message, category, severity, isEnabledByDefault: true, description: description, helpLinkUri: HelpLinkBase + id + ".md", customTags: tags);

@@ -195,6 +195,8 @@ public sealed partial class DbosRuntime : IAsyncDisposable
                 Logger.LogWarning("Application version {Version} is not the latest registered version of this application.", ApplicationVersion);
             }
 
+            await ReportOtherVersionsAsync(cancellationToken).ConfigureAwait(false);
+
             _state = 1;
             lock (LaunchedGate)
             {
@@ -202,6 +204,8 @@ public sealed partial class DbosRuntime : IAsyncDisposable
             }
 
             StartSupervision();
+            StartVersionWatch();
+            Tracing.DbosMetrics.EnsureCreated();
 
             Logger.LogInformation("DBOS runtime started: {Engine} system database, executor {ExecutorId}, application version {Version}.", _database.Engine, ExecutorId, ApplicationVersion);
             if (Options.ApplicationDatabase is null && WorkflowRegistry.Global.All.FirstOrDefault(w => w.Name.StartsWith("<temp>.", StringComparison.Ordinal)) is { } transaction)
@@ -240,6 +244,7 @@ public sealed partial class DbosRuntime : IAsyncDisposable
         }
 
         StartOutcomeWatch();
+        _ = Task.Run(() => QueueDepthLoopAsync(_stopping.Token), CancellationToken.None);
         if (Options.TakeOverDeadExecutors)
         {
             StartTakeover();
@@ -324,9 +329,11 @@ public sealed partial class DbosRuntime : IAsyncDisposable
         }
 
         await ClaimAndResumeAsync(batch, resumed).ConfigureAwait(false);
+        Tracing.DbosMetrics.WorkflowsRecovered(resumed.Count, takeover ? "takeover" : "start");
         if (requeue.Count > 0)
         {
             var requeued = await DbRetry.RunAsync(this, "re-enqueue workflows for recovery", token => Database.ReenqueueAsync(requeue, token)).ConfigureAwait(false);
+            Tracing.DbosMetrics.WorkflowsRecovered(requeued.Count, "requeue");
             resumed.AddRange(requeued);
             foreach (var queue in pending.Where(p => p.QueueName is not null).Select(p => p.QueueName!).Distinct(StringComparer.Ordinal))
             {
@@ -456,6 +463,7 @@ public sealed partial class DbosRuntime : IAsyncDisposable
         var delay = TimeSpan.FromMilliseconds(10);
         // A workflow that starts running here later (dequeued, recovered) wakes this wait at once instead of at the next poll.
         using var started = fromDatabaseOnly ? null : Executions.Register(workflowId);
+        var warnedOtherVersion = false;
         while (true)
         {
             var signal = started?.Signal;
@@ -484,6 +492,8 @@ public sealed partial class DbosRuntime : IAsyncDisposable
             {
                 return result;
             }
+
+            WarnIfOtherVersion(row, ref warnedOtherVersion);
 
             if (started is not null && (delay >= OwnPollLimit || row.Status is WorkflowStatuses.Enqueued or WorkflowStatuses.Delayed))
             {
@@ -546,6 +556,57 @@ public sealed partial class DbosRuntime : IAsyncDisposable
                 if (!states.TryGetValue(id, out var status) || status is not (WorkflowStatuses.Pending or WorkflowStatuses.Enqueued or WorkflowStatuses.Delayed))
                 {
                     Executions.Notify(id);
+                }
+            }
+        }
+    }
+
+    /// <summary>The runtimes started in this process (for the observable metrics).</summary>
+    internal static List<DbosRuntime> LaunchedRuntimes()
+    {
+        lock (LaunchedGate)
+        {
+            return [.. Launched];
+        }
+    }
+
+    /// <summary>ENQUEUED workflows per registered queue (and the internal one), as last read by the depth sampler (empty until a metrics listener enables it).</summary>
+    internal IReadOnlyDictionary<string, long> QueueDepths { get; private set; } = new Dictionary<string, long>();
+
+    /// <summary>How many workflows of each served queue run here now.</summary>
+    internal IEnumerable<(string Queue, long Running)> QueuesRunning() => _dispatcher?.Running() ?? [];
+
+    internal static TimeSpan QueueDepthInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Reads the depth of the registered queues every few seconds while the <c>dbos.queue.depth</c> gauge has a listener.</summary>
+    private async Task QueueDepthLoopAsync(CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                if (Tracing.DbosMetrics.QueueDepth.Enabled)
+                {
+                    var names = Options.Queues.Select(q => q.Name).Append(WorkflowQueue.InternalQueueName).ToList();
+                    QueueDepths = await Database.GetQueueDepthsAsync(names, stopping).ConfigureAwait(false);
+                }
+
+                await Task.Delay(QueueDepthInterval, Options.TimeProvider, stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                Logger.LogDebug(e, "Reading queue depths for the dbos.queue.depth metric failed.");
+                try
+                {
+                    await Task.Delay(QueueDepthInterval, Options.TimeProvider, stopping).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
                 }
             }
         }

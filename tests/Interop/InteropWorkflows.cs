@@ -46,6 +46,16 @@ public partial class InteropWorkflows
         return received;
     }
 
+    // Twin: tsPatched
+    [Workflow]
+    public static async Task<string> Patched()
+    {
+        var x = await Double(1);
+        var patched = await DBOS.PatchAsync("shared-pricing");
+        var kept = await DBOS.DeprecatePatchAsync("retired-pricing");
+        return $"{x}:{(patched ? "true" : "false")}:{(kept ? "true" : "false")}";
+    }
+
     // Twin: tsOrchestrate
     [Workflow]
     public static async Task<string> Orchestrate()

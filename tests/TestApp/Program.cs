@@ -16,6 +16,7 @@ namespace Dbos.TestApp;
 ///   context DB WORKFLOW_ID EFFECT_FILE start|resume  a workflow started with a user and a request, SIGKILLed, then recovered (ContextMode.cs)
 ///   fleet-start|fleet-recover ...                    many workflows left PENDING by a SIGKILL, recovered by several processes (FleetMode.cs)
 ///   queue-worker ...                                 one of several worker processes sharing a queue (QueueFleetMode.cs)
+///   version-start|version-serve ...                  a workflow changed between two builds of this app (VersionMode.cs, tests/TestApp.B)
 /// </summary>
 public static class Program
 {
@@ -74,8 +75,9 @@ public static class Program
 
             case "sleep":
             {
-                // sleep DB WORKFLOW_ID SECONDS: prints the epoch ms at which the durable sleep ended.
+                // sleep DB WORKFLOW_ID SECONDS: prints "LAUNCHED ms" once the runtime runs, then the epoch ms at which the durable sleep ended.
                 await using var runtime = await DbosRuntime.LaunchAsync(options);
+                Console.WriteLine("LAUNCHED " + DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
                 long woke;
                 using (new SetWorkflowID(args[2]))
                 {
@@ -123,6 +125,10 @@ public static class Program
 
             case "queue-worker":
                 return await QueueFleetMode.RunAsync(options, args);
+
+            case "version-start":
+            case "version-serve":
+                return await VersionMode.RunAsync(options, args);
 
             default:
                 Console.Error.WriteLine("unknown mode " + mode);

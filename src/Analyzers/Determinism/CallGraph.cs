@@ -60,12 +60,18 @@ internal sealed class CallGraph
     {
         var operations = bodies.SelectMany(b => b.DescendantsAndSelf()).ToList();
         var durableTasks = _withApis ? DurableTaskLocals.Collect(_symbols, operations) : null;
+        var unpatched = _withApis ? PatchBranches.Collect(_symbols, operations) : null;
         var uses = ImmutableArray.CreateBuilder<ApiUse>();
         var calls = ImmutableArray.CreateBuilder<SourceCall>();
         var workflowCalls = ImmutableArray.CreateBuilder<SourceCall>();
         foreach (var operation in operations)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (unpatched is { Count: > 0 } && unpatched.Contains(operation))
+            {
+                continue; // the old code of a patch: frozen for the replays of older workflows (PatchBranches)
+            }
+
             if (durableTasks is not null && ApiCatalog.Classify(operation, durableTasks) is { } use)
             {
                 uses.Add(use);

@@ -63,17 +63,47 @@ namespace Dbos
                 return new HealthCheckResult(failure, "The DBOS system database cannot be reached: " + e.Message, e, data);
             }
 
+            IReadOnlyList<SystemDatabase.VersionBacklog> otherVersions;
+            try
+            {
+                otherVersions = await runtime.CountOtherVersionsAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                otherVersions = []; // the ping decided reachability; this count only adds information
+            }
+
+            var otherTotal = 0L;
+            foreach (var other in otherVersions)
+            {
+                otherTotal += other.Total;
+            }
+
+            data["other_versions_pending"] = otherTotal;
+            // Not unhealthy: during a blue/green deploy the old version's processes are still finishing them.
+            var note = otherVersions.Count == 0 ? string.Empty
+                : $" {otherTotal} workflows of other application versions ({string.Join(", ", FormatBacklog(otherVersions))}) are pending; " +
+                  $"this process runs version {runtime.ApplicationVersion} and will not run them (docs/versioning.md).";
+
             if (database.ListenerConnected is { } listening)
             {
                 data["listener_connected"] = listening;
                 if (!listening)
                 {
                     return HealthCheckResult.Degraded(
-                        "The DBOS notification listener is disconnected and reconnecting; workflows waiting for messages and events poll meanwhile.", null, data);
+                        "The DBOS notification listener is disconnected and reconnecting; workflows waiting for messages and events poll meanwhile." + note, null, data);
                 }
             }
 
-            return HealthCheckResult.Healthy("The DBOS system database is reachable.", data);
+            return HealthCheckResult.Healthy("The DBOS system database is reachable." + note, data);
+        }
+
+        private static IEnumerable<string> FormatBacklog(IReadOnlyList<SystemDatabase.VersionBacklog> backlog)
+        {
+            foreach (var other in backlog)
+            {
+                yield return $"{other.Total} of {other.Version}";
+            }
         }
     }
 }

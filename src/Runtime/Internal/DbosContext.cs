@@ -33,6 +33,15 @@ internal sealed partial class WorkflowContext
     /// <summary>How many function ids this execution has taken so far.</summary>
     public int OperationCount => Volatile.Read(ref _lastFunctionId) + 1;
 
+    /// <summary>The id the next durable operation will get, without taking it (a patch takes it only when it records or finds its marker).</summary>
+    public int PeekNextFunctionId() => Volatile.Read(ref _lastFunctionId) + 1;
+
+    /// <summary>Takes <paramref name="functionId"/> if it is still the next one; false when another operation took it meanwhile.</summary>
+    public bool TryTakeFunctionId(int functionId) => Interlocked.CompareExchange(ref _lastFunctionId, functionId, functionId - 1) == functionId - 1;
+
+    /// <summary>The operation recorded at this id by an earlier execution, whatever its name.</summary>
+    public OperationRecord? GetRecordedAny(int functionId) => _recorded.TryGetValue(functionId, out var record) ? record : null;
+
     /// <summary>The operation recorded at this id by an earlier execution, if any; a different name there means the
     /// workflow is not deterministic.</summary>
     public OperationRecord? GetRecorded(int functionId, string expectedName)

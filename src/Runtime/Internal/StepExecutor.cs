@@ -110,6 +110,7 @@ internal static class StepExecutor
         using (DbosAmbient.Push(ambient with { StepFunctionId = functionId, StepName = step.Name }))
         {
             var telemetry = Tracing.DbosTracing.StartOperation(workflow, "step", step.Name, functionId, ambient.Authentication);
+            var began = System.Diagnostics.Stopwatch.GetTimestamp();
             Exception? interrupted = null;
             try
             {
@@ -127,6 +128,10 @@ internal static class StepExecutor
             finally
             {
                 telemetry.Complete(failure ?? interrupted, interrupted is not null);
+                if (interrupted is null)
+                {
+                    Tracing.DbosMetrics.StepFinished(step.Name, failure is not null, began);
+                }
             }
         }
 

@@ -74,7 +74,7 @@ internal static class WorkflowExecutor
 
         try
         {
-            return await ExecuteAsync(start.Runtime, workflow, start.WorkflowId, start.OwnerXid, body, NothingRecorded, start.Active, start.Environment, start.Deadline).ConfigureAwait(false);
+            return await ExecuteAsync(start.Runtime, workflow, start.WorkflowId, start.OwnerXid, body, NothingRecorded, start.Active, start.Environment, start.Deadline, "new").ConfigureAwait(false);
         }
         catch (DbosException e) when (WorkflowFence.IsRefusal(e) && !start.Runtime.IsStopping)
         {
@@ -89,7 +89,7 @@ internal static class WorkflowExecutor
         var start = await PrepareAsync(workflow, arguments, runtime, options).ConfigureAwait(false);
         if (start.Active is { } active)
         {
-            RunInBackground(start.Runtime, workflow, start.WorkflowId, () => ExecuteAsync(start.Runtime, workflow, start.WorkflowId, start.OwnerXid, body, NothingRecorded, active, start.Environment, start.Deadline));
+            RunInBackground(start.Runtime, workflow, start.WorkflowId, () => ExecuteAsync(start.Runtime, workflow, start.WorkflowId, start.OwnerXid, body, NothingRecorded, active, start.Environment, start.Deadline, "new"));
         }
 
         return new WorkflowHandle<T>(start.Runtime, start.WorkflowId);
@@ -270,7 +270,7 @@ internal static class WorkflowExecutor
         Func<Task<object?>> body = environment.Denied is { } denied
             ? () => Task.FromException<object?>(denied)
             : () => workflow.Invoke(runtime.Services, arguments);
-        RunInBackground(runtime, workflow, row.WorkflowId, () => ExecuteAsync(runtime, workflow, row.WorkflowId, ownerXid, body, recorded, active, environment, new WorkflowDeadline(row.TimeoutMs, row.DeadlineEpochMs)));
+        RunInBackground(runtime, workflow, row.WorkflowId, () => ExecuteAsync(runtime, workflow, row.WorkflowId, ownerXid, body, recorded, active, environment, new WorkflowDeadline(row.TimeoutMs, row.DeadlineEpochMs), row.QueueName is null ? "recovery" : "queue"));
         return true;
     }
 
@@ -310,9 +310,12 @@ internal static class WorkflowExecutor
         IReadOnlyDictionary<int, OperationRecord> recorded,
         DbosRuntime.ActiveWorkflow active,
         WorkflowEnvironment environment,
-        WorkflowDeadline deadline)
+        WorkflowDeadline deadline,
+        string start)
     {
         var context = new WorkflowContext(runtime, workflowId, workflow, ownerXid, recorded) { TimeoutMs = deadline.TimeoutMs, DeadlineEpochMs = deadline.EpochMs };
+        context.StartedTimestamp = Stopwatch.GetTimestamp();
+        Tracing.DbosMetrics.WorkflowStarted(workflow.QualifiedName, start);
         using var supervision = runtime.Supervise(context); // cancel, resume and timeout reach the execution through it
         if (environment.Activity is { } span)
         {
@@ -403,6 +406,11 @@ internal static class WorkflowExecutor
         var outcome = new WorkflowOutcome(status, output, error, runtime.Serializer.Name, runtime.Options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds());
         var written = await DbRetry.RunAsync(runtime, "finish workflow",
             token => runtime.Database.RecordWorkflowOutcomeAsync(context.WorkflowId, context.OwnerXid, outcome, token)).ConfigureAwait(false);
+        if (written)
+        {
+            Tracing.DbosMetrics.WorkflowCompleted(context.Workflow.QualifiedName, status, context.StartedTimestamp);
+        }
+
         if (!written && status == WorkflowStatuses.Error)
         {
             // Another execution owns the outcome; surface what it recorded.

@@ -9,6 +9,14 @@ namespace Dbos;
 /// workflow, the one running it, and recorded as operations of that workflow).</summary>
 public static partial class DBOS
 {
+    /// <inheritdoc cref="DbosRuntime.ListApplicationVersionsAsync(CancellationToken)"/>
+    public static Task<IReadOnlyList<ApplicationVersionInfo>> ListApplicationVersionsAsync(CancellationToken cancellationToken = default)
+        => DbosRuntime.Resolve(null).ListApplicationVersionsAsync(cancellationToken);
+
+    /// <inheritdoc cref="DbosRuntime.SetLatestApplicationVersionAsync(string, CancellationToken)"/>
+    public static Task SetLatestApplicationVersionAsync(string versionName, CancellationToken cancellationToken = default)
+        => DbosRuntime.Resolve(null).SetLatestApplicationVersionAsync(versionName, cancellationToken);
+
     /// <inheritdoc cref="DbosRuntime.GetWorkflowStatusAsync(string, CancellationToken)"/>
     public static Task<WorkflowStatus?> GetWorkflowStatusAsync(string workflowId, CancellationToken cancellationToken = default)
         => DbosRuntime.Resolve(null).GetWorkflowStatusAsync(workflowId, cancellationToken);

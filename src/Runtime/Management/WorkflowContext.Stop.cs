@@ -23,6 +23,9 @@ internal sealed partial class WorkflowContext
     /// <summary>The timeout the deadline came from (<c>workflow_timeout_ms</c>), or null.</summary>
     public long? TimeoutMs { get; init; }
 
+    /// <summary>When this execution began (<see cref="System.Diagnostics.Stopwatch"/> timestamp), for the duration metric.</summary>
+    public long StartedTimestamp { get; set; }
+
     /// <summary>Fires when this execution must stop.</summary>
     public CancellationToken StopToken => _stop.Token;
 

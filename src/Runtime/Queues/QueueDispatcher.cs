@@ -49,6 +49,15 @@ internal sealed class QueueDispatcher
         }
     }
 
+    /// <summary>How many workflows of each served queue run here now.</summary>
+    public IEnumerable<(string Queue, long Running)> Running()
+    {
+        foreach (var loop in _loops.Values)
+        {
+            yield return (loop.Queue.Name, Volatile.Read(ref loop.Running));
+        }
+    }
+
     /// <summary>Dequeues from the queue now (it has new work, or room for more).</summary>
     public void Wake(string queueName)
     {
@@ -75,6 +84,7 @@ internal sealed class QueueDispatcher
         while (!stopping.IsCancellationRequested)
         {
             var wait = loop.Queue.PollingInterval * (0.9 + (0.2 * random.NextDouble()));
+            var retry = false;
             var signal = loop.Signal;
             try
             {
@@ -91,11 +101,25 @@ internal sealed class QueueDispatcher
                 }
 
                 var budget = loop.Budget;
-                var claimed = await DequeueAsync(loop, stopping).ConfigureAwait(false);
+                var (claimed, contended) = await DequeueAsync(loop, stopping).ConfigureAwait(false);
                 loop.Busy = claimed > 0 && claimed >= Math.Min(budget, MaxBatch);
                 if (claimed > 0 && loop.Budget > 0)
                 {
+                    loop.Contentions = 0;
                     continue; // there may be more: look again at once
+                }
+
+                if (contended && claimed == 0 && loop.Budget > 0)
+                {
+                    // Another process took the head rows as this one reached for them: there is work, so look again after a short
+                    // random pause (2 to 4 ms, doubling with each loss up to 40 to 80 ms) rather than at the next poll.
+                    var pause = TimeSpan.FromMilliseconds((2 << Math.Min(loop.Contentions++, 4)) * (1 + random.NextDouble()));
+                    wait = pause < wait ? pause : wait;
+                    retry = true;
+                }
+                else
+                {
+                    loop.Contentions = 0;
                 }
             }
             catch (Exception e) when (stopping.IsCancellationRequested)
@@ -111,7 +135,7 @@ internal sealed class QueueDispatcher
             try
             {
                 // When full, only a local completion makes room (other processes' completions are seen at the next poll).
-                polled = await Task.WhenAny(signal, Task.Delay(wait, _runtime.Options.TimeProvider, stopping)).ConfigureAwait(false) != signal;
+                polled = await Task.WhenAny(signal, Task.Delay(wait, _runtime.Options.TimeProvider, stopping)).ConfigureAwait(false) != signal && !retry;
             }
             catch (OperationCanceledException)
             {
@@ -156,8 +180,9 @@ internal sealed class QueueDispatcher
 
     /// <summary>One dequeue (per partition key on a partitioned queue); starts what it claimed and returns how many. Nothing is
     /// claimed when the queue is empty, at its limits, or another process holds its head rows; the next wake or poll tries again.</summary>
-    private async Task<int> DequeueAsync(QueueLoop loop, CancellationToken stopping)
+    private async Task<(int Claimed, bool Contended)> DequeueAsync(QueueLoop loop, CancellationToken stopping)
     {
+        var contended = false;
         var queue = loop.Queue;
         IReadOnlyList<string?> partitions = queue.IsPartitioned
             ? [.. (await _runtime.Database.GetEnqueuedPartitionsAsync(queue.Name, stopping).ConfigureAwait(false)).OrderBy(_ => Random.Shared.Next())]
@@ -183,6 +208,7 @@ internal sealed class QueueDispatcher
                 IsLatestVersion,
                 _runtime.Options.ApplicationName);
             var claimed = await _runtime.Database.DequeueAsync(request, stopping).ConfigureAwait(false);
+            contended |= ReferenceEquals(claimed, ISystemDatabase.DequeueContended);
             foreach (var workflow in claimed)
             {
                 await StartAsync(loop, workflow).ConfigureAwait(false);
@@ -191,7 +217,7 @@ internal sealed class QueueDispatcher
             total += claimed.Count;
         }
 
-        return total;
+        return (total, contended);
     }
 
     private async Task StartAsync(QueueLoop loop, ClaimedWorkflow claimed)
@@ -227,6 +253,7 @@ internal sealed class QueueDispatcher
             return;
         }
 
+        Tracing.DbosMetrics.Dispatched(loop.Queue.Name, (row.UpdatedAt - row.CreatedAt) / 1000.0);
         Interlocked.Increment(ref loop.Running);
         _ = active.Completion.Task.ContinueWith(_ =>
         {
@@ -246,6 +273,9 @@ internal sealed class QueueDispatcher
 
         /// <summary>Whether the last dequeue claimed as many as it asked for (more work is probably waiting).</summary>
         public bool Busy;
+
+        /// <summary>Dequeues lost in a row to other processes.</summary>
+        public int Contentions;
 
         public Task Task { get; set; } = Task.CompletedTask;
 

@@ -120,8 +120,15 @@ internal partial interface ISystemDatabase : IAsyncDisposable
     /// <summary>Claims up to the request's budget of ENQUEUED workflows of a queue in priority then enqueue order, within the queue's
     /// global, rate and partition limits (DBOS's algorithm: repeatable read with NOWAIT when a limit is shared, else read committed with
     /// SKIP LOCKED). Each claimed row becomes PENDING with a new owner token of <see cref="DequeueRequest.InstanceId"/>. Returns the
-    /// claimed workflows; an empty list when there is nothing to take or another process holds the rows (contention).</summary>
+    /// claimed workflows; an empty list when there is nothing to take, and <see cref="DequeueContended"/> (empty too) when another
+    /// process holds the rows or changed them meanwhile (contention: worth trying again soon).</summary>
     Task<IReadOnlyList<ClaimedWorkflow>> DequeueAsync(DequeueRequest request, CancellationToken cancellationToken);
+
+    /// <summary>The empty result of a dequeue that lost a race with another process (compared by reference).</summary>
+    static readonly IReadOnlyList<ClaimedWorkflow> DequeueContended = new ClaimedWorkflow[0];
+
+    /// <summary>How many workflows are ENQUEUED on each of the queues (every name present, zero when none).</summary>
+    Task<IReadOnlyDictionary<string, long>> GetQueueDepthsAsync(IReadOnlyList<string> queueNames, CancellationToken cancellationToken);
 
     /// <summary>The partition keys with ENQUEUED workflows on a partitioned queue.</summary>
     Task<IReadOnlyList<string>> GetEnqueuedPartitionsAsync(string queueName, CancellationToken cancellationToken);

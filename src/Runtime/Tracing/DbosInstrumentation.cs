@@ -16,6 +16,11 @@ namespace Dbos;
 /// </remarks>
 public static class DbosInstrumentation
 {
+    /// <summary>The <see cref="System.Diagnostics.Metrics.Meter"/> name: <c>Dbos</c>. Its instruments (docs/metrics.md):
+    /// <c>dbos.workflow.started</c>, <c>dbos.workflow.completed</c>, <c>dbos.workflow.duration</c>, <c>dbos.step.duration</c>,
+    /// <c>dbos.workflow.recovered</c>, <c>dbos.queue.dispatch_latency</c>, <c>dbos.queue.depth</c> and <c>dbos.queue.running</c>.</summary>
+    public const string MeterName = "Dbos";
+
     /// <summary>The <see cref="System.Diagnostics.ActivitySource"/> name: <c>Dbos</c>.</summary>
     public const string ActivitySourceName = "Dbos";
 

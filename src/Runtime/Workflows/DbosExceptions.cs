@@ -65,7 +65,9 @@ public sealed class UnexpectedStepException : DbosException
     public UnexpectedStepException(string workflowId, int stepId, string expectedName, string recordedName)
         : base(DbosErrorCode.UnexpectedStep,
             $"During execution of workflow {workflowId} step {stepId}, function {recordedName} was recorded when {expectedName} was expected. " +
-            "Check that your workflow is deterministic: it must call the same steps in the same order on every execution; move clocks, random numbers and I/O into steps.")
+            (recordedName.StartsWith("DBOS.patch-", StringComparison.Ordinal) || expectedName.StartsWith("DBOS.patch-", StringComparison.Ordinal)
+                ? "Check that your patches are backward compatible (the old branch keeps the old steps), that no older code recovers workflows started with newer patches, and that your workflow is deterministic (docs/versioning.md)."
+                : "Check that your workflow is deterministic: it must call the same steps in the same order on every execution; move clocks, random numbers and I/O into steps."))
     {
         WorkflowId = workflowId;
         StepId = stepId;

@@ -14,7 +14,8 @@ if (!systemDatabaseUrl) {
   process.exit(2);
 }
 // The executor ID keeps this app's recovery away from the C# runtime's workflows (both default to 'local').
-DBOS.setConfig({ name: 'interop-peer', systemDatabaseUrl, executorID: 'ts-interop-peer', logLevel: 'error' });
+// enablePatching allows DBOS.patch (and pins this app's version to PATCHING_ENABLED).
+DBOS.setConfig({ name: 'interop-peer', systemDatabaseUrl, executorID: 'ts-interop-peer', logLevel: 'error', enablePatching: true });
 
 function encode(v) {
   if (v === undefined) return { $undefined: true };
@@ -85,6 +86,12 @@ const workflows = {
     await DBOS.setEvent('plain', 'text');
     return 'published';
   }, { name: 'tsPublishTally' }),
+  tsPatched: DBOS.registerWorkflow(async () => {
+    const x = await DBOS.runStep(() => double(1), { name: 'Double' });
+    const patched = await DBOS.patch('shared-pricing');
+    const kept = await DBOS.deprecatePatch('retired-pricing');
+    return `${x}:${patched}:${kept}`;
+  }, { name: 'tsPatched' }),
   tsSends: DBOS.registerWorkflow(async (destination) => {
     await DBOS.send(destination, tally(), 'tally');
     await DBOS.send(destination, 'plain');
@@ -101,6 +108,9 @@ const ops = {
     const handle = await DBOS.startWorkflow(workflows[workflow], { workflowID: workflowId })(...decode(args ?? []));
     return handle.workflowID;
   },
+  // Enqueue by name, as a TypeScript process that does not have the workflow's code does: DBOS's default serializer, or portable.
+  clientEnqueue: async ({ options, args, portable }) =>
+    (portable ? await client.enqueuePortable(options, args) : await client.enqueue(options, ...args)).workflowID,
   clientListWorkflows: async ({ input }) => await client.listWorkflows(input ?? {}),
   clientGetWorkflow: async ({ workflowId }) => await client.getWorkflow(workflowId),
   clientGetStatus: async ({ workflowId }) => await client.retrieveWorkflow(workflowId).getStatus(),

@@ -18,12 +18,17 @@ public sealed class TestApp : IDisposable
         _process = process;
     }
 
-    public static TestApp Start(params string[] arguments) => StartWithEnvironment(new Dictionary<string, string>(), arguments);
+    public static TestApp Start(params string[] arguments) => Start("Dbos.TestApp", new Dictionary<string, string>(), arguments);
 
     /// <summary>Starts the test app with extra environment variables (e.g. <c>DBOS__VMID</c>, its executor id).</summary>
     public static TestApp StartWithEnvironment(IReadOnlyDictionary<string, string> environment, params string[] arguments)
+        => Start("Dbos.TestApp", environment, arguments);
+
+    /// <summary>Starts a build of the test app (<c>Dbos.TestApp</c>, or <c>Dbos.TestApp.B</c> with a changed workflow) with extra
+    /// environment variables.</summary>
+    public static TestApp Start(string build, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "Dbos.TestApp.dll");
+        var dll = Path.Combine(AppContext.BaseDirectory, build + ".dll");
         if (!File.Exists(dll))
         {
             throw new FileNotFoundException("The crash-test child process was not built beside the tests.", dll);

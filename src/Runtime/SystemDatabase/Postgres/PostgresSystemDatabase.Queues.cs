@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Data;
 using System.Globalization;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Npgsql;
@@ -163,7 +164,7 @@ internal sealed partial class PostgresSystemDatabase
         }
         catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.SerializationFailure)
         {
-            return []; // another process is dequeuing the same rows: it takes them; the caller backs off
+            return ISystemDatabase.DequeueContended; // another process is dequeuing the same rows: it takes them; the caller tries again soon
         }
     }
 
@@ -191,6 +192,22 @@ internal sealed partial class PostgresSystemDatabase
         }
 
         return operations;
+    }
+
+    private const string QueueDepthsSql = "SELECT queue_name, count(*) FROM {schema}.workflow_status WHERE status = 'ENQUEUED' AND queue_name = ANY($1) GROUP BY queue_name";
+
+    public async Task<IReadOnlyDictionary<string, long>> GetQueueDepthsAsync(IReadOnlyList<string> queueNames, CancellationToken cancellationToken)
+    {
+        var depths = queueNames.ToDictionary(q => q, _ => 0L, StringComparer.Ordinal);
+        await using var command = _dataSource.CreateCommand(Qualify(QueueDepthsSql));
+        command.Parameters.Add(TextArray([.. queueNames]));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            depths[reader.GetString(0)] = reader.GetInt64(1);
+        }
+
+        return depths;
     }
 
     private const string PartitionsSql = "SELECT DISTINCT queue_partition_key FROM {schema}.workflow_status WHERE queue_name = $1 AND status = 'ENQUEUED' AND queue_partition_key IS NOT NULL";

@@ -184,6 +184,21 @@ internal sealed partial class SqliteSystemDatabase
         return keys;
     }, cancellationToken);
 
+    private const string QueueDepthSql = "SELECT count(*) FROM workflow_status WHERE status = 'ENQUEUED' AND queue_name = $queue";
+
+    public Task<IReadOnlyDictionary<string, long>> GetQueueDepthsAsync(IReadOnlyList<string> queueNames, CancellationToken cancellationToken) => RunAsync<IReadOnlyDictionary<string, long>>(connection =>
+    {
+        var depths = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var queue in queueNames)
+        {
+            var select = Command(connection, QueueDepthSql);
+            Bind(select, "$queue", queue);
+            depths[queue] = Convert.ToInt64(select.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return depths;
+    }, cancellationToken);
+
     private const string ReenqueueSql = """
         UPDATE workflow_status SET status = 'ENQUEUED', started_at_epoch_ms = NULL, updated_at = $now
         WHERE workflow_uuid = $id AND status = 'PENDING' AND COALESCE(owner_xid, '') = $expected AND queue_name IS NOT NULL
