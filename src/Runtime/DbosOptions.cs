@@ -77,6 +77,9 @@ public sealed partial class DbosOptions
     /// <summary>Logging for the runtime; with <c>AddDbos</c> the application's logger factory is used.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 
+    /// <summary>Set by the Dbos.Testing package's test environment; null otherwise.</summary>
+    internal Internal.ExecutionHooks? Hooks { get; set; }
+
     /// <summary>The copy a runtime keeps: checked (<see cref="ArgumentException"/> naming the bad setting), with the system
     /// database URL resolved (the option, <c>DBOS_SYSTEM_DATABASE_URL</c>, else <see cref="DefaultSqliteFile"/>).</summary>
     internal DbosOptions ResolveForRuntime()

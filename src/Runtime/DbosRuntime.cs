@@ -117,6 +117,9 @@ public sealed partial class DbosRuntime : IAsyncDisposable
     /// this much latency. Long with PostgreSQL LISTEN; short on SQLite, where other processes cannot notify us.</summary>
     internal TimeSpan PollInterval { get; private set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How many workflows run in this process now (a test environment skips time when all of them wait).</summary>
+    internal int ActiveExecutions => _active.Count;
+
     /// <summary>Started and not stopping (health checks).</summary>
     internal bool IsRunning => Volatile.Read(ref _state) == 1;
 

@@ -20,7 +20,7 @@ namespace Dbos.Package.Tests;
 [NonParallelizable]
 public sealed class PackageTests
 {
-    private static readonly string[] PackageIds = ["Dbos", "Dbos.AspNetCore", "Dbos.OpenTelemetry"];
+    private static readonly string[] PackageIds = ["Dbos", "Dbos.AspNetCore", "Dbos.OpenTelemetry", "Dbos.Testing"];
 
     /// <summary>The dotnet tool: a package of its own, with no symbols package (a tool carries its assemblies).</summary>
     private const string ToolPackageId = "Dbos.Cli";
@@ -181,7 +181,7 @@ public sealed class PackageTests
             }
         }
 
-        Assert.That(scanned, Is.EqualTo(3 + 3 + 3), "three libraries, their three PDBs and the generator and two analyzer assemblies");
+        Assert.That(scanned, Is.EqualTo(4 + 4 + 3), "four libraries, their four PDBs and the generator and two analyzer assemblies");
 
         // The PDB maps its sources to the repository at the commit (SourceLink), under the deterministic root /_/.
         using var symbols = ZipFile.OpenRead(Path.Combine(_feed, $"Dbos.{_version}.snupkg"));
@@ -252,6 +252,18 @@ public sealed class PackageTests
         Assert.That(
             Query(database, "SELECT function_name FROM operation_outputs WHERE workflow_uuid = 'shipment-7' ORDER BY function_id"),
             Is.EqualTo(new[] { "PackBox", "PrintLabel" }));
+    }
+
+    [Test]
+    public void A_test_outside_the_repository_skips_a_30_day_sleep_with_the_testing_package()
+    {
+        var source = File.ReadAllText(Path.Combine(_repository, "tests", "Package.Tests", "OutsideApp", "Trial.cs"));
+        var app = CreateProject("trial", "Exe", "net10.0", "", $"<PackageReference Include=\"Dbos.Testing\" Version=\"[{_version}]\" />", [("Trial.cs", source)]);
+        var build = Dotnet.Run(app, "build", "-nologo", "-nodeReuse:false");
+        Assert.That(build.ExitCode, Is.Zero, "dotnet build " + build);
+        var run = Dotnet.Run(app, Path.Combine(app, "bin", "Debug", "net10.0", "trial.dll"));
+        Assert.That(run.ExitCode, Is.Zero, run.ToString());
+        Assert.That(run.Output, Does.Contain("result: ended, skipped 30 days"), run.ToString());
     }
 
     [Test]

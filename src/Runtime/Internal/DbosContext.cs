@@ -30,6 +30,9 @@ internal sealed partial class WorkflowContext
     /// <summary>Taken synchronously at the call, so concurrent steps started in a fixed order get fixed ids.</summary>
     public int NextFunctionId() => Interlocked.Increment(ref _lastFunctionId);
 
+    /// <summary>How many function ids this execution has taken so far.</summary>
+    public int OperationCount => Volatile.Read(ref _lastFunctionId) + 1;
+
     /// <summary>The id the next durable operation will get, without taking it (a patch takes it only when it records or finds its marker).</summary>
     public int PeekNextFunctionId() => Volatile.Read(ref _lastFunctionId) + 1;
 
@@ -45,6 +48,7 @@ internal sealed partial class WorkflowContext
     {
         if (!_recorded.TryGetValue(functionId, out var record))
         {
+            Runtime.Options.Hooks?.Unrecorded(this, functionId, expectedName);
             return null;
         }
 

@@ -98,6 +98,12 @@ internal static class StepExecutor
             return Replay<T>(runtime, recorded);
         }
 
+        var hooks = runtime.Options.Hooks;
+        if (hooks is not null)
+        {
+            await hooks.BeforeStepAsync(workflow, functionId, step.Name).ConfigureAwait(false);
+        }
+
         var startedAt = runtime.Options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
         T result = default!;
         Exception? failure = null;
@@ -143,6 +149,11 @@ internal static class StepExecutor
             }
         }
 
+        if (hooks is not null)
+        {
+            await hooks.BeforeCheckpointAsync(workflow, functionId, step.Name).ConfigureAwait(false);
+        }
+
         var completedAt = runtime.Options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
         var record = new OperationRecord(
             functionId,
@@ -164,6 +175,11 @@ internal static class StepExecutor
             }
 
             return Replay<T>(runtime, existing);
+        }
+
+        if (hooks is not null)
+        {
+            await hooks.AfterStepAsync(workflow, functionId, step.Name).ConfigureAwait(false);
         }
 
         if (failure is not null)
@@ -211,6 +227,7 @@ internal static class StepExecutor
                 runtime.Logger.LogWarning(e, "Step {StepName} of workflow {WorkflowId} failed (attempt {Attempt} of {MaxAttempts}); retrying in {Seconds} s.",
                     step.Name, workflow.WorkflowId, attempt + 1, step.MaxAttempts, seconds);
                 using var wait = CancellationTokenSource.CreateLinkedTokenSource(runtime.StoppingToken, workflow.StopToken);
+                using var waiting = runtime.Options.Hooks?.Waiting(workflow, runtime.Options.TimeProvider.GetUtcNow() + TimeSpan.FromSeconds(Math.Max(0, seconds)));
                 try
                 {
                     await Task.Delay(TimeSpan.FromSeconds(Math.Max(0, seconds)), runtime.Options.TimeProvider, wait.Token).ConfigureAwait(false);

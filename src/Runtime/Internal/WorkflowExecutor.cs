@@ -65,6 +65,8 @@ internal static class WorkflowExecutor
     private static async Task<T> RunCoreAsync<T>(WorkflowDescriptor workflow, object?[] arguments, Func<Task<T>> body, DbosRuntime? runtime)
     {
         var start = await PrepareAsync(workflow, arguments, runtime).ConfigureAwait(false);
+        // A call from outside any workflow waits for this outcome (a test environment skips time only while someone waits).
+        using var awaiting = DbosAmbient.Current?.Workflow is null ? start.Runtime.Options.Hooks?.AwaitingOutcome(start.WorkflowId) : null;
         if (start.Active is null)
         {
             return await start.Runtime.AwaitWorkflowResultAsync<T>(start.WorkflowId, ResultType(workflow), CancellationToken.None).ConfigureAwait(false);
@@ -357,6 +359,7 @@ internal static class WorkflowExecutor
                     }
 
                     result = await task.ConfigureAwait(false);
+                    runtime.Options.Hooks?.BodyReturned(context);
                 }
             }
             catch (Exception e) when (WorkflowFence.IsRefusal(e))

@@ -248,6 +248,7 @@ internal static class DurableMessaging
         // A timer may fire a little before its due time: wait again until the recorded deadline has passed.
         using var watch = workflow.Watch();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(runtime.StoppingToken, cancellationToken, workflow.StopToken);
+        using var waiting = runtime.Options.Hooks?.Waiting(workflow, deadline);
         try
         {
             for (var remaining = deadline - runtime.Options.TimeProvider.GetUtcNow(); remaining > TimeSpan.Zero; remaining = deadline - runtime.Options.TimeProvider.GetUtcNow())
@@ -268,6 +269,7 @@ internal static class DurableMessaging
         var workflow = ambient is { InStep: false } && !runtime.IsClient ? ambient.Workflow : null;
         if (workflow is null)
         {
+            using var awaiting = runtime.Options.Hooks?.AwaitingOutcome(workflowId);
             return await runtime.AwaitWorkflowResultAsync<T>(workflowId, resultType, cancellationToken).ConfigureAwait(false);
         }
 
@@ -289,6 +291,7 @@ internal static class DurableMessaging
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, workflow.StopToken);
         try
         {
+            using var waiting = runtime.Options.Hooks?.Waiting(workflow, null); // on the other workflow, not on time
             result = await runtime.AwaitWorkflowResultAsync<T>(workflowId, resultType, stop.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (workflow.IsStopped && !cancellationToken.IsCancellationRequested)
@@ -370,7 +373,12 @@ internal static class DurableMessaging
         var wait = remaining < poll ? remaining : poll;
         using var timer = CancellationTokenSource.CreateLinkedTokenSource(runtime.StoppingToken, cancellationToken, workflow?.StopToken ?? CancellationToken.None);
         var delay = Task.Delay(wait, time, timer.Token);
-        var first = await Task.WhenAny(signal, delay).ConfigureAwait(false);
+        Task first;
+        using (workflow is null ? null : runtime.Options.Hooks?.Waiting(workflow, deadline))
+        {
+            first = await Task.WhenAny(signal, delay).ConfigureAwait(false);
+        }
+
         if (first == signal)
         {
             await timer.CancelAsync().ConfigureAwait(false);
