@@ -47,6 +47,14 @@ public sealed partial class DbosOptions
     /// <summary>Whether start-up resumes this executor's PENDING workflows.</summary>
     public bool RecoverPendingWorkflows { get; set; } = true;
 
+    /// <summary>Whether this process fires schedules: the <c>[Scheduled]</c> workflows and the schedules stored in the system database.
+    /// Any number of processes may fire them (a tick runs once); turn it off in processes that should only serve requests or tools.</summary>
+    public bool RunSchedules { get; set; } = true;
+
+    /// <summary>How often the schedules stored in the system database are read again (DBOS's default is 30 s). Changes made through this
+    /// runtime (<see cref="DBOS.CreateScheduleAsync"/>, pause, resume, delete) are seen at once.</summary>
+    public TimeSpan SchedulerPollingInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long to try reaching the system database at start before failing: a PostgreSQL server that is not up yet
     /// (refusing connections, or still starting) is retried with backoff until then, with a logged warning per wait.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(15);

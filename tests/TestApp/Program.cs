@@ -15,6 +15,7 @@ namespace Dbos.TestApp;
 ///   transaction DB APP_DB WORKFLOW_ID KILL_AT        a [Transaction] on APP_DB, optionally SIGKILLed right after it commits (TransactionMode.cs)
 ///   context DB WORKFLOW_ID EFFECT_FILE start|resume  a workflow started with a user and a request, SIGKILLed, then recovered (ContextMode.cs)
 ///   fleet-start|fleet-recover ...                    many workflows left PENDING by a SIGKILL, recovered by several processes (FleetMode.cs)
+///   schedule DB LEDGER create|join                   one of several executors firing one stored schedule (ScheduleMode.cs)
 /// </summary>
 public static class Program
 {
@@ -118,6 +119,9 @@ public static class Program
             case "fleet-start":
             case "fleet-recover":
                 return await FleetMode.RunAsync(options, args);
+
+            case "schedule":
+                return await ScheduleMode.RunAsync(options, args);
 
             default:
                 Console.Error.WriteLine("unknown mode " + mode);
