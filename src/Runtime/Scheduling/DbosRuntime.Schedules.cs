@@ -63,7 +63,7 @@ public sealed partial class DbosRuntime
             Guid.NewGuid().ToString(),
             scheduleName,
             workflowName,
-            workflow?.ClassName ?? className,
+            workflow?.ClassName ?? className ?? string.Empty, // DBOS TypeScript's client stores '' for a workflow without a class, and finds it so
             parsed.Text,
             ScheduleRow.ActiveStatus,
             ScheduleContext.Write(this, context, workflow?.ParameterTypes[1] ?? context?.GetType() ?? typeof(object)),
