@@ -26,9 +26,51 @@ public static partial class BenchWorkflows
     [Workflow(Name = "emptyWorkflow")]
     public static Task<int> Empty() => Task.FromResult(1);
 
+    /// <summary>The backlog rows' workflow: a step, then a step that notes when it ran.</summary>
+    [Workflow(Name = "backlogItem")]
+    public static async Task<int> BacklogItem(int x) => await Noted(await StepA(x));
+
+    [Step(Name = "noted")]
+    public static Task<int> Noted(int x)
+    {
+        Backlog.Completed(System.Diagnostics.Stopwatch.GetTimestamp());
+        return Task.FromResult(x);
+    }
+
 #if DBOS_MESSAGING
     /// <summary>Blocks in recv until a message arrives on topic "ping" (600 s, as the peer).</summary>
     [Workflow(Name = "waiter")]
     public static async Task<string?> Waiter() => await DBOS.RecvAsync<string>("ping", TimeSpan.FromSeconds(600));
 #endif
+}
+
+/// <summary>The completion times of the backlog rows' workflows, in the order they finished.</summary>
+internal static class Backlog
+{
+    private static long[] _times = [];
+    private static int _count;
+    private static TaskCompletionSource _done = new();
+
+    public static Task Reset(int target)
+    {
+        _times = new long[target];
+        _count = 0;
+        _done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return _done.Task;
+    }
+
+    public static void Completed(long timestamp)
+    {
+        var i = System.Threading.Interlocked.Increment(ref _count) - 1;
+        if (i < _times.Length)
+        {
+            _times[i] = timestamp;
+            if (i == _times.Length - 1)
+            {
+                _done.TrySetResult();
+            }
+        }
+    }
+
+    public static long At(int index) => _times[index];
 }

@@ -101,6 +101,48 @@ internal sealed class DbosRows(Options options, string systemDatabaseUrl)
         return Rate(options.Queued, seconds, used);
     }
 
+    /// <summary>Dequeue throughput with a backlog: <paramref name="backlog"/> two-step workflows are put ENQUEUED on a queue (with
+    /// DBOS's SQL function <c>enqueue_workflow</c>, before the clock starts), then a runtime serving it with worker concurrency
+    /// <see cref="Options.QueueConcurrency"/> runs them; the rate is measured between the 200th and the 1,000th completion, so
+    /// both backlogs are timed over the same 800 workflows in steady state. The rows are deleted afterwards.</summary>
+    public async Task<Side> QueueBacklogAsync(int backlog)
+    {
+        const int first = 200;
+        const int last = 1000;
+        await using (var setup = new Npgsql.NpgsqlConnection(Dbos.SystemDatabase.Postgres.PostgresConnectionStrings.Normalize(systemDatabaseUrl)))
+        {
+            await setup.OpenAsync();
+            await using var clear = new Npgsql.NpgsqlCommand("DELETE FROM dbos.workflow_status WHERE queue_name = 'bench_backlog' OR workflow_uuid LIKE 'backlog-%'", setup);
+            await clear.ExecuteNonQueryAsync();
+            await using var fill = new Npgsql.NpgsqlCommand(
+                "SELECT count(dbos.enqueue_workflow('backlogItem', 'bench_backlog', ARRAY[g::text::json], '{}'::json, 'BenchWorkflows', NULL, 'backlog-' || g, 'bench')) " +
+                "FROM generate_series(1, $1) AS g", setup) { CommandTimeout = 600 };
+            fill.Parameters.Add(new Npgsql.NpgsqlParameter { Value = backlog });
+            await fill.ExecuteScalarAsync();
+            await using var analyze = new Npgsql.NpgsqlCommand("ANALYZE dbos.workflow_status", setup);
+            await analyze.ExecuteNonQueryAsync();
+        }
+
+        var done = Backlog.Reset(last);
+        var runtimeOptions = RuntimeOptions();
+        runtimeOptions.AddQueue(new WorkflowQueue("bench_backlog") { WorkerConcurrency = options.QueueConcurrency });
+        double seconds;
+        await using (var runtime = await DbosRuntime.LaunchAsync(runtimeOptions))
+        {
+            await done.WaitAsync(TimeSpan.FromMinutes(5));
+            seconds = Stopwatch.GetElapsedTime(Backlog.At(first - 1), Backlog.At(last - 1)).TotalSeconds;
+        }
+
+        await using (var cleanup = new Npgsql.NpgsqlConnection(Dbos.SystemDatabase.Postgres.PostgresConnectionStrings.Normalize(systemDatabaseUrl)))
+        {
+            await cleanup.OpenAsync();
+            await using var clear = new Npgsql.NpgsqlCommand("DELETE FROM dbos.workflow_status WHERE workflow_uuid LIKE 'backlog-%'", cleanup) { CommandTimeout = 600 };
+            await clear.ExecuteNonQueryAsync();
+        }
+
+        return Rate(last - first, seconds, TimeSpan.Zero);
+    }
+
     /// <summary>As the peer's queue_latency: one empty workflow at a time through an idle queue, enqueue to result.</summary>
     public async Task<Side> QueueLatencyAsync()
     {

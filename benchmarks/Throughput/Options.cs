@@ -104,10 +104,11 @@ internal sealed class Options
                                 The harness creates its own databases on that server (dbos_bench, dbos_bench_peer, dbos_bench_floor).
           --only ROWS           comma list of rows or groups (default all):
                                   sequential, concurrent, empty_latency, send_recv, waiters, launch            (PostgreSQL)
+                                  queue_throughput, queue_latency, queue_backlog_1k, queue_backlog_100k         (PostgreSQL queues)
                                   sqlite_sequential, sqlite_concurrent, sqlite_empty_latency                  (SQLite)
                                   list_1m, list_1m_errors, list_1m_name, gc_batch       (1,000,000 workflows, database dbos_bench_management)
                                   insert_1, insert_8, pgbench_1, pgbench_8                                     (raw database floor)
-                                  groups: postgres, sqlite, management, floor
+                                  groups: postgres, queues, sqlite, management, floor
           --seq N --conc N --lat N --pings N --waiters N   counts (env SEQ, CONC, LAT, PINGS, WAITERS; defaults 200 1000 200 200 100000)
           --peer-waiters N      WAITERS for the peer (env PEER_WAITERS; default: --waiters, at most 10000, the peer's own default)
           --start-parallelism N waiters started at once by this harness (default 64)
@@ -132,6 +133,9 @@ internal sealed class Options
                 case "postgres" or "pg":
                     rows.UnionWith(["launch", "sequential", "concurrent", "empty_latency", "queue_throughput", "queue_latency", "send_recv", "waiters"]);
                     break;
+                case "queues":
+                    rows.UnionWith(["queue_throughput", "queue_latency", "queue_backlog_1k", "queue_backlog_100k"]);
+                    break;
                 case "sqlite":
                     rows.UnionWith(["sqlite_sequential", "sqlite_concurrent", "sqlite_empty_latency"]);
                     break;
@@ -144,7 +148,7 @@ internal sealed class Options
                 default:
                     if (!Array.Exists(Report.AllRows, r => r == item))
                     {
-                        throw new ArgumentException($"Unknown row '{item}'. Rows: {string.Join(", ", Report.AllRows)}; groups: postgres, sqlite, management, floor.");
+                        throw new ArgumentException($"Unknown row '{item}'. Rows: {string.Join(", ", Report.AllRows)}; groups: postgres, queues, sqlite, management, floor.");
                     }
 
                     rows.Add(item);

@@ -52,6 +52,8 @@ public static class Program
             new("empty_latency", $"Empty workflow start → result ({options.Lat} samples), PostgreSQL", RowKind.Latency),
             new("queue_throughput", $"3-step workflow, {options.Queued} enqueued at once on a queue with worker concurrency {options.QueueConcurrency}, PostgreSQL", RowKind.Rate),
             new("queue_latency", $"Empty workflow enqueue → result on an idle queue ({options.QueueLat} samples), PostgreSQL", RowKind.Latency),
+            new("queue_backlog_1k", $"Dequeue and run of 2-step workflows, 1,000 waiting in the queue (worker concurrency {options.QueueConcurrency}), PostgreSQL", RowKind.Rate),
+            new("queue_backlog_100k", $"Dequeue and run of 2-step workflows, 100,000 waiting in the queue (worker concurrency {options.QueueConcurrency}), PostgreSQL", RowKind.Rate),
             new("send_recv", $"send → recv → result between two workflows ({options.Pings} samples), PostgreSQL", RowKind.Latency),
             new("waiters", $"Workflows blocked in recv at once (ours {options.Waiters:N0}, peer {options.PeerWaiters:N0}), PostgreSQL: memory", RowKind.Memory),
             new("sqlite_sequential", $"3-step workflow, {options.Seq} one after another, SQLite", RowKind.Rate),
@@ -176,6 +178,8 @@ public static class Program
                 await Measure("empty_latency", options.Lat, harness.EmptyLatencyAsync, options.Repeat);
                 await Measure("queue_throughput", options.Queued, harness.QueueThroughputAsync, options.Repeat);
                 await Measure("queue_latency", options.QueueLat, harness.QueueLatencyAsync, options.Repeat);
+                await Measure("queue_backlog_1k", 800, () => harness.QueueBacklogAsync(1_000), options.Repeat);
+                await Measure("queue_backlog_100k", 800, () => harness.QueueBacklogAsync(100_000), options.Repeat);
 #if DBOS_MESSAGING
                 await Measure("send_recv", options.Pings, harness.SendRecvAsync, options.Repeat);
                 await Measure("waiters", options.Waiters, () => WaitersInChildAsync(options, server.Url(OurDatabase)), 1);

@@ -69,7 +69,7 @@ internal static class Report
 {
     public static readonly string[] AllRows =
     [
-        "launch", "sequential", "concurrent", "empty_latency", "queue_throughput", "queue_latency", "send_recv", "waiters",
+        "launch", "sequential", "concurrent", "empty_latency", "queue_throughput", "queue_latency", "queue_backlog_1k", "queue_backlog_100k", "send_recv", "waiters",
         "sqlite_sequential", "sqlite_concurrent", "sqlite_empty_latency",
         "list_1m", "list_1m_errors", "list_1m_name", "gc_batch",
         "insert_1", "insert_8", "pgbench_1", "pgbench_8",

@@ -21,10 +21,14 @@ public sealed class FakePaymentGateway : IPaymentGateway
     public Task<string> ChargeAsync(int orderId, decimal amount) => Task.FromResult($"pay-{orderId}-{amount:0.00}");
 }
 
-/// <summary>The order workflow: a transaction and three steps, each checkpointed. Kill the process anywhere and run it
+/// <summary>The order workflow: a transaction, a charge on a rate-limited queue and two steps, each checkpointed. Kill the process anywhere and run it
 /// again: the operations that had finished are not run again.</summary>
 public partial class OrderWorkflows(IPaymentGateway payments)
 {
+    /// <summary>Charges go through a queue: at most 5 a second across every process of the app (the limit is shared through the
+    /// system database) and at most 2 at once in each process. Program.cs registers it with AddQueue.</summary>
+    public static readonly WorkflowQueue Payments = new("payments") { WorkerConcurrency = 2, RateLimit = new QueueRateLimit(limit: 5, period: TimeSpan.FromSeconds(1)) };
+
     /// <summary>Set by --crash-after N: the process kills itself (SIGKILL) after N steps have been checkpointed.</summary>
     public static int? CrashAfterSteps { get; set; }
 
@@ -35,7 +39,10 @@ public partial class OrderWorkflows(IPaymentGateway payments)
         var reservation = await ReserveInventory(order);
         CrashIfAsked(1);
         var total = order.Quantity * order.UnitPrice;
-        var payment = await ChargePayment(order.OrderId, total);
+        // A child workflow on the rate-limited queue; its ID is derived from this workflow's, so a recovered order waits for the
+        // same charge instead of enqueuing another.
+        var charge = await DBOS.EnqueueAsync(Payments, () => Charge(order.OrderId, total));
+        var payment = await charge.GetResultAsync();
         CrashIfAsked(2);
         var tracking = await ShipOrder(order.OrderId, reservation);
         CrashIfAsked(3);
@@ -62,12 +69,16 @@ public partial class OrderWorkflows(IPaymentGateway payments)
         return reservation.Id; // the runtime saves the changes and commits when the method returns
     }
 
+    /// <summary>Runs on the payments queue, within its limits, in whichever process dequeues it.</summary>
+    [Workflow]
+    public Task<string> Charge(int orderId, decimal total) => ChargePayment(orderId, total);
+
     [Step(RetriesAllowed = true, MaxAttempts = 5, IntervalSeconds = 0.5)]
     private async Task<string> ChargePayment(int orderId, decimal total)
     {
         await Task.Delay(200);
         var payment = await payments.ChargeAsync(orderId, total);
-        Console.WriteLine($"  step 2: charged {total:0.00} ({payment})");
+        Console.WriteLine($"  step 2: charged {total:0.00} ({payment}) in workflow {DBOS.WorkflowId} on queue {Payments.Name}");
         return payment;
     }
 

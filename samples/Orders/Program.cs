@@ -45,6 +45,7 @@ builder.Services.AddDbos(options =>
     options.SystemDatabaseUrl = database;
     options.UseApplicationDatabase<InventoryDb>();
     options.RunSchedules = false; // the order command exits at once; the "schedule" command runs the scheduled report
+    options.AddQueue(OrderWorkflows.Payments);
 });
 
 using var host = builder.Build();

@@ -55,6 +55,16 @@ public sealed partial class DbosOptions
     /// runtime (<see cref="DBOS.CreateScheduleAsync"/>, pause, resume, delete) are seen at once.</summary>
     public TimeSpan SchedulerPollingInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Whether this process takes over, while it runs, the PENDING workflows of other processes of this SDK that are
+    /// provably gone (their liveness lock is free), when it runs the same application version and has the workflows registered.
+    /// Exactly one live process claims each. Workflows owned by DBOS TypeScript/Python executors are never taken over: they hold
+    /// no such lock, so their liveness cannot be proved (docs/queues.md, "Many executors and takeover").</summary>
+    public bool TakeOverDeadExecutors { get; set; } = true;
+
+    /// <summary>How often this process looks for workflows of dead executors to take over (with up to a fifth of jitter);
+    /// the default is 10 seconds.</summary>
+    public TimeSpan TakeoverInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How long to try reaching the system database at start before failing: a PostgreSQL server that is not up yet
     /// (refusing connections, or still starting) is retried with backoff until then, with a logged warning per wait.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(15);

@@ -242,6 +242,12 @@ public sealed partial class DbosRuntime : IAsyncDisposable
                 }
             }, CancellationToken.None);
         }
+
+        StartOutcomeWatch();
+        if (Options.TakeOverDeadExecutors)
+        {
+            StartTakeover();
+        }
     }
 
     /// <summary>Resumes the PENDING workflows of this executor and application version whose process is gone. Each is
@@ -262,8 +268,14 @@ public sealed partial class DbosRuntime : IAsyncDisposable
     {
         var pending = await DbRetry.RunAsync(this, "get pending workflows",
             token => Database.GetPendingWorkflowsAsync(ExecutorId, ApplicationVersion, token)).ConfigureAwait(false);
+        return await RecoverAsync(pending, new Dictionary<string, bool>(StringComparer.Ordinal), takeover: false, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Claims and resumes (or re-enqueues) those of <paramref name="pending"/> whose owner is gone. With
+    /// <paramref name="takeover"/>, they are other executors' workflows: the ones this application cannot run are left quietly.</summary>
+    private async Task<IReadOnlyList<string>> RecoverAsync(IReadOnlyList<PendingWorkflow> pending, Dictionary<string, bool> gone, bool takeover, CancellationToken cancellationToken)
+    {
         var resumed = new List<string>();
-        var gone = new Dictionary<string, bool>(StringComparer.Ordinal);
         var ownedByLiveProcesses = 0;
         var batch = new List<(RecoveryClaim Claim, WorkflowDescriptor Workflow, ActiveWorkflow Active)>(RecoveryBatch);
         var requeue = new List<RecoveryClaim>();
@@ -276,6 +288,12 @@ public sealed partial class DbosRuntime : IAsyncDisposable
             }
 
             var descriptor = WorkflowRegistry.Global.Find(workflow.ClassName, workflow.Name);
+            if (descriptor is null && takeover)
+            {
+                Logger.LogDebug("Not taking over workflow {WorkflowId}: no [Workflow] named {Name} (class {ClassName}) is registered here.", workflow.WorkflowId, workflow.Name, workflow.ClassName);
+                continue;
+            }
+
             if (descriptor is null)
             {
                 Logger.LogError("Cannot recover workflow {WorkflowId}: no [Workflow] named {Name} (class {ClassName}) is registered in this application. The workflow was left untouched.",
@@ -320,14 +338,21 @@ public sealed partial class DbosRuntime : IAsyncDisposable
             }
         }
 
-        if (ownedByLiveProcesses > 0)
+        if (ownedByLiveProcesses > 0 && !takeover)
         {
             Logger.LogInformation("{Count} pending workflows of executor {ExecutorId} are run by other live processes; they were left to them.", ownedByLiveProcesses, ExecutorId);
         }
 
         if (resumed.Count > 0)
         {
-            Logger.LogInformation("Recovering {Count} pending workflows.", resumed.Count);
+            if (takeover)
+            {
+                Logger.LogInformation("Took over {Count} pending workflows of processes that are gone.", resumed.Count);
+            }
+            else
+            {
+                Logger.LogInformation("Recovering {Count} pending workflows.", resumed.Count);
+            }
         }
 
         return resumed;
@@ -464,10 +489,11 @@ public sealed partial class DbosRuntime : IAsyncDisposable
                 return result;
             }
 
-            if (row.Status is WorkflowStatuses.Enqueued or WorkflowStatuses.Delayed && started is not null && delay < QueuedPoll)
+            if (started is not null && (delay >= OwnPollLimit || row.Status is WorkflowStatuses.Enqueued or WorkflowStatuses.Delayed))
             {
-                // Waiting on a queue: a local dequeue wakes this wait, so only another process's run needs the poll.
-                delay = QueuedPoll;
+                // Queued, or running elsewhere for a while: a local start wakes this wait, and so does the outcome watch, which
+                // reads the states of every waited-for workflow in one query per interval however many wait.
+                delay = OutcomeWatchFallback;
             }
 
             var poll = Task.Delay(delay, Options.TimeProvider, cancellationToken);
@@ -477,7 +503,57 @@ public sealed partial class DbosRuntime : IAsyncDisposable
         }
     }
 
-    private static readonly TimeSpan QueuedPoll = TimeSpan.FromMilliseconds(500);
+    /// <summary>A waiter polls on its own (from 10 ms, growing by half) until its delay reaches this; then the outcome watch takes over.</summary>
+    private static readonly TimeSpan OwnPollLimit = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How often the outcome watch reads the states of the workflows that result waiters wait for.</summary>
+    internal static TimeSpan OutcomeWatchInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>A waiter left to the outcome watch still reads its own row this often, in case a wake-up was missed.</summary>
+    private static readonly TimeSpan OutcomeWatchFallback = TimeSpan.FromSeconds(5);
+
+    private const int OutcomeWatchBatch = 1000;
+
+    private void StartOutcomeWatch() => _ = Task.Run(() => OutcomeWatchLoopAsync(_stopping.Token), CancellationToken.None);
+
+    private async Task OutcomeWatchLoopAsync(CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(OutcomeWatchInterval, Options.TimeProvider, stopping).ConfigureAwait(false);
+                await WatchOutcomesOnceAsync(stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                Logger.LogDebug(e, "Reading the states of awaited workflows failed; their waiters read them themselves meanwhile.");
+            }
+        }
+    }
+
+    /// <summary>Wakes the waiters of every awaited workflow that does not run here and has left ENQUEUED, DELAYED and PENDING
+    /// (or is gone), so each reads its outcome once.</summary>
+    private async Task WatchOutcomesOnceAsync(CancellationToken cancellationToken)
+    {
+        var awaited = Executions.Keys();
+        awaited.RemoveAll(_active.ContainsKey);
+        foreach (var chunk in awaited.Chunk(OutcomeWatchBatch))
+        {
+            var states = (await Database.GetWorkflowStatesAsync(chunk, cancellationToken).ConfigureAwait(false)).ToDictionary(s => s.WorkflowId, s => s.Status, StringComparer.Ordinal);
+            foreach (var id in chunk)
+            {
+                if (!states.TryGetValue(id, out var status) || status is not (WorkflowStatuses.Pending or WorkflowStatuses.Enqueued or WorkflowStatuses.Delayed))
+                {
+                    Executions.Notify(id);
+                }
+            }
+        }
+    }
 
     /// <summary>Wakes result waiters (key: the workflow ID) when a workflow begins running in this process.</summary>
     internal Messaging.WakeupHub Executions { get; } = new();

@@ -115,17 +115,49 @@ public sealed class MultiProcessRecoveryTests(string engine) : EngineTest(engine
         Directory.Delete(folder, recursive: true);
     }
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TestApp app, string what)
+    [Test]
+    public async Task A_running_process_of_another_executor_takes_over_the_workflows_of_a_killed_one()
     {
-        var until = DateTime.UtcNow + TimeSpan.FromSeconds(90);
-        while (!await condition())
-        {
-            if (app.HasExited || DateTime.UtcNow > until)
-            {
-                Assert.Fail($"Not reached: {what}. Output:\n{app.Output}");
-            }
+        var folder = Path.Combine(Path.GetTempPath(), $"dbos-takeover-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(folder);
+        var ledger = Path.Combine(folder, "ledger.txt");
+        var gate = Path.Combine(folder, "gate");
+        var count = Workflows.ToString(CultureInfo.InvariantCulture);
+        await (await LaunchAsync()).ShutdownAsync();
 
-            await Task.Delay(20);
+        // B runs first, as executor exec-b, with nothing of its own to recover; A (exec-a) starts the workflows and is killed.
+        using var b = TestApp.StartWithEnvironment(new Dictionary<string, string> { ["DBOS__VMID"] = "exec-b" }, "fleet-recover", Database, ledger, gate, count, "0");
+        Assert.That(await b.WaitForLineAsync("RECOVERED ", TimeSpan.FromSeconds(60)), Is.EqualTo("0"));
+        int killedPid;
+        using (var a = TestApp.StartWithEnvironment(new Dictionary<string, string> { ["DBOS__VMID"] = "exec-a" }, "fleet-start", Database, ledger, gate, count))
+        {
+            killedPid = a.Id;
+            await WaitUntilAsync(async () => await CountAsync($"SELECT COUNT(*) FROM {{s}}operation_outputs WHERE function_id = {FreeSteps - 1}") == Workflows,
+                a, "every workflow checkpointed its free steps");
+            Assert.That(await CountAsync("SELECT COUNT(*) FROM {s}workflow_status WHERE executor_id = 'exec-a' AND status = 'PENDING'"), Is.EqualTo(Workflows),
+                "the live B took none of the live A's workflows");
+            await a.KillAsync();
         }
+
+        // Nothing restarts A: the live B finds its instance gone and claims every workflow once.
+        await WaitUntilAsync(async () => await CountAsync("SELECT COUNT(*) FROM {s}workflow_status WHERE executor_id = 'exec-b'") == Workflows, b, "B took over every workflow");
+        Assert.That(await CountAsync("SELECT COUNT(*) FROM {s}workflow_status WHERE recovery_attempts = 2"), Is.EqualTo(Workflows), "each workflow was claimed exactly once");
+        await File.WriteAllTextAsync(gate, "open");
+        Assert.That(await b.WaitForResultAsync(TimeSpan.FromSeconds(120)), Is.EqualTo("done"));
+
+        var runs = Directory.GetFiles(folder, "ledger.txt.*").SelectMany(File.ReadAllLines).Where(l => l.Length > 0).Select(l => l.Split(','))
+            .Select(p => (Workflow: p[0], Step: int.Parse(p[1], CultureInfo.InvariantCulture), Pid: int.Parse(p[2], CultureInfo.InvariantCulture))).ToList();
+        for (var i = 0; i < Workflows; i++)
+        {
+            var mine = runs.Where(r => r.Workflow == $"fleet-{i}").ToList();
+            for (var step = 0; step < Steps; step++)
+            {
+                var expected = step < FreeSteps ? killedPid : b.Id;
+                Assert.That(mine.Where(r => r.Step == step).Select(r => r.Pid), Is.EqualTo(new[] { expected }), $"fleet-{i} step {step} ran once, in the right process");
+            }
+        }
+
+        Assert.That(await CountAsync("SELECT COUNT(*) FROM {s}workflow_status WHERE status = 'SUCCESS'"), Is.EqualTo(Workflows));
+        Directory.Delete(folder, recursive: true);
     }
 }

@@ -47,6 +47,42 @@ public sealed class QueueTests(string engine) : EngineTest(engine)
     }
 
     [Test]
+    public async Task A_rate_limit_starts_at_most_its_limit_per_period_and_the_rest_when_the_period_has_passed()
+    {
+        // The clock is the runtime's own (a fake one), so periods pass only when the test says so.
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var queue = new WorkflowQueue("rated") { RateLimit = new QueueRateLimit(3, TimeSpan.FromSeconds(10)) };
+        await LaunchAsync(o =>
+        {
+            o.TimeProvider = time;
+            o.AddQueue(queue);
+        });
+        var handles = await Task.WhenAll(Enumerable.Range(0, 7).Select(i => DBOS.EnqueueAsync(queue, () => QueueWorkflows.Echo($"r{i}"))));
+        async Task<long> Started() => await CountAsync("SELECT COUNT(*) FROM {s}workflow_status WHERE queue_name = 'rated' AND status = 'SUCCESS'");
+
+        await EventuallyAsync(async () => await Started() == 3, "the first period's three ran");
+        Assert.That(await CountAsync("SELECT COUNT(*) FROM {s}workflow_status WHERE queue_name = 'rated' AND status = 'ENQUEUED'"), Is.EqualTo(4), "the rest wait for the next period");
+        // A second at a time (the dispatcher may be between two waits when the clock moves): no batch can start early.
+        async Task AdvanceUntilAsync(long count)
+        {
+            for (var i = 0; i < 600 && await Started() < count; i++)
+            {
+                time.Advance(TimeSpan.FromSeconds(1));
+                await Task.Delay(20);
+            }
+        }
+
+        await AdvanceUntilAsync(6);
+        Assert.That(await Started(), Is.EqualTo(6), "three more in the second period");
+        Assert.That(await CountAsync("SELECT COUNT(*) FROM {s}workflow_status WHERE queue_name = 'rated' AND status = 'ENQUEUED'"), Is.EqualTo(1));
+        await AdvanceUntilAsync(7);
+        var results = await Task.WhenAll(handles.Select(h => h.GetResultAsync()));
+        Assert.That(results, Is.EquivalentTo(Enumerable.Range(0, 7).Select(i => $"r{i}")));
+        var starts = (await QueryAsync("SELECT started_at_epoch_ms FROM {s}workflow_status WHERE queue_name = 'rated'")).Select(r => Convert.ToInt64(r[0], CultureInfo.InvariantCulture)).ToList();
+        Assert.That(starts.Max(s => starts.Count(t => t >= s && t < s + 10_000)), Is.LessThanOrEqualTo(3), "no 10 s window holds more than three starts");
+    }
+
+    [Test]
     public async Task Workflows_are_dequeued_by_priority_then_in_enqueue_order()
     {
         var queue = new WorkflowQueue("ordered") { WorkerConcurrency = 1 };

@@ -16,13 +16,15 @@ namespace Dbos.TestApp;
 ///   context DB WORKFLOW_ID EFFECT_FILE start|resume  a workflow started with a user and a request, SIGKILLed, then recovered (ContextMode.cs)
 ///   fleet-start|fleet-recover ...                    many workflows left PENDING by a SIGKILL, recovered by several processes (FleetMode.cs)
 ///   schedule DB LEDGER create|join                   one of several executors firing one stored schedule (ScheduleMode.cs)
+///   queue-worker ...                                 one of several worker processes sharing a queue (QueueFleetMode.cs)
 /// </summary>
 public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
         var mode = args[0];
-        var options = new DbosOptions { SystemDatabaseUrl = args[1], ShutdownTimeout = TimeSpan.Zero };
+        // Takeover looks often, so tests of a killed process's workflows do not wait the default 10 s.
+        var options = new DbosOptions { SystemDatabaseUrl = args[1], ShutdownTimeout = TimeSpan.Zero, TakeoverInterval = TimeSpan.FromMilliseconds(250) };
         switch (mode)
         {
             case "migrate":
@@ -122,6 +124,9 @@ public static class Program
 
             case "schedule":
                 return await ScheduleMode.RunAsync(options, args);
+
+            case "queue-worker":
+                return await QueueFleetMode.RunAsync(options, args);
 
             default:
                 Console.Error.WriteLine("unknown mode " + mode);

@@ -31,6 +31,8 @@ internal sealed class DbosOptionsConfiguration(IConfiguration configuration) : I
         [nameof(DbosOptions.SystemDatabasePoolSize)] = ("a whole number", (o, v) => int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && Set(() => o.SystemDatabasePoolSize = n)),
         [nameof(DbosOptions.RunMigrations)] = ("true or false", (o, v) => bool.TryParse(v, out var b) && Set(() => o.RunMigrations = b)),
         [nameof(DbosOptions.RecoverPendingWorkflows)] = ("true or false", (o, v) => bool.TryParse(v, out var b) && Set(() => o.RecoverPendingWorkflows = b)),
+        [nameof(DbosOptions.TakeOverDeadExecutors)] = ("true or false", (o, v) => bool.TryParse(v, out var b) && Set(() => o.TakeOverDeadExecutors = b)),
+        [nameof(DbosOptions.TakeoverInterval)] = ("a duration such as 00:00:10", (o, v) => TryParseDuration(v, out var t) && Set(() => o.TakeoverInterval = t)),
         [nameof(DbosOptions.ConnectTimeout)] = ("a duration such as 00:00:15", (o, v) => TryParseDuration(v, out var t) && Set(() => o.ConnectTimeout = t)),
         [nameof(DbosOptions.ShutdownTimeout)] = ("a duration such as 00:00:10", (o, v) => TryParseDuration(v, out var t) && Set(() => o.ShutdownTimeout = t)),
         [nameof(DbosOptions.RunSchedules)] = ("true or false", (o, v) => bool.TryParse(v, out var b) && Set(() => o.RunSchedules = b)),

@@ -86,6 +86,11 @@ internal sealed class DbosOptionsValidator(string? configurationPath) : IValidat
             Fail(nameof(DbosOptions.ShutdownTimeout), $"{Key(nameof(DbosOptions.ShutdownTimeout))} is {options.ShutdownTimeout.ToString("c", CultureInfo.InvariantCulture)}: it must be zero or more (the default is 00:00:10).");
         }
 
+        if (options.TakeoverInterval <= TimeSpan.Zero)
+        {
+            Fail(nameof(DbosOptions.TakeoverInterval), $"{Key(nameof(DbosOptions.TakeoverInterval))} is {options.TakeoverInterval.ToString("c", CultureInfo.InvariantCulture)}: it must be positive (the default is 00:00:10); set TakeOverDeadExecutors to false to turn takeover off.");
+        }
+
         if (options.TimeProvider is null)
         {
             Fail(nameof(DbosOptions.TimeProvider), $"DbosOptions.{nameof(DbosOptions.TimeProvider)} is null: leave it at TimeProvider.System or set a clock.");

@@ -62,6 +62,15 @@ internal sealed class WakeupHub
         }
     }
 
+    /// <summary>The keys that have waiters now.</summary>
+    public List<string> Keys()
+    {
+        lock (_gate)
+        {
+            return [.. _entries.Keys];
+        }
+    }
+
     internal int KeyCount
     {
         get

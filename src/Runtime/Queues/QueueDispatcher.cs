@@ -85,7 +85,15 @@ internal sealed class QueueDispatcher
                     polled = false;
                 }
 
-                if (await DequeueAsync(loop, stopping).ConfigureAwait(false) > 0 && loop.Budget > 0)
+                if (!polled && loop.Busy)
+                {
+                    await GatherAsync(loop, stopping).ConfigureAwait(false);
+                }
+
+                var budget = loop.Budget;
+                var claimed = await DequeueAsync(loop, stopping).ConfigureAwait(false);
+                loop.Busy = claimed > 0 && claimed >= Math.Min(budget, MaxBatch);
+                if (claimed > 0 && loop.Budget > 0)
                 {
                     continue; // there may be more: look again at once
                 }
@@ -111,6 +119,40 @@ internal sealed class QueueDispatcher
             }
         }
     }
+
+    /// <summary>On a busy queue (the last dequeue filled every free slot, so more work waits) each completion would otherwise cost a
+    /// dequeue transaction of its own: wait until an eighth of the worker concurrency is free, or <see cref="GatherTime"/> has
+    /// passed, and claim the freed slots together. An idle queue never waits: a new enqueue finds its slots free.</summary>
+    private async Task GatherAsync(QueueLoop loop, CancellationToken stopping)
+    {
+        if (loop.Queue.WorkerConcurrency is not int concurrency || concurrency < 16)
+        {
+            return;
+        }
+
+        var enough = concurrency / 8;
+        var time = _runtime.Options.TimeProvider;
+        var until = time.GetTimestamp() + (long)(GatherTime.TotalSeconds * time.TimestampFrequency);
+        while (loop.Budget < enough && !stopping.IsCancellationRequested)
+        {
+            var left = time.GetElapsedTime(time.GetTimestamp(), until);
+            if (left <= TimeSpan.Zero)
+            {
+                return;
+            }
+
+            var signal = loop.Signal;
+            if (loop.Budget >= enough)
+            {
+                return;
+            }
+
+            await Task.WhenAny(signal, Task.Delay(left, time, stopping)).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The longest a busy queue waits to claim freed slots together.</summary>
+    private static readonly TimeSpan GatherTime = TimeSpan.FromMilliseconds(2);
 
     /// <summary>One dequeue (per partition key on a partitioned queue); starts what it claimed and returns how many. Nothing is
     /// claimed when the queue is empty, at its limits, or another process holds its head rows; the next wake or poll tries again.</summary>
@@ -201,6 +243,9 @@ internal sealed class QueueDispatcher
         public WorkflowQueue Queue { get; } = queue;
 
         public int Running;
+
+        /// <summary>Whether the last dequeue claimed as many as it asked for (more work is probably waiting).</summary>
+        public bool Busy;
 
         public Task Task { get; set; } = Task.CompletedTask;
 

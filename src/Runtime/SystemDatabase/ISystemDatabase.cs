@@ -46,6 +46,13 @@ internal partial interface ISystemDatabase : IAsyncDisposable
     /// <summary>PENDING workflows of this executor and application version.</summary>
     Task<IReadOnlyList<PendingWorkflow>> GetPendingWorkflowsAsync(string executorId, string applicationVersion, CancellationToken cancellationToken);
 
+    /// <summary>The runtime instances other than <paramref name="exceptInstance"/> whose owner tokens (<c>dn1:</c>, see
+    /// <see cref="Internal.OwnerTokens"/>) hold PENDING workflows of this application version, of any executor id.</summary>
+    Task<IReadOnlyList<string>> GetPendingOwnerInstancesAsync(string applicationVersion, string exceptInstance, CancellationToken cancellationToken);
+
+    /// <summary>PENDING workflows of this application version owned by one of <paramref name="instances"/>, oldest first.</summary>
+    Task<IReadOnlyList<PendingWorkflow>> GetPendingWorkflowsOfInstancesAsync(IReadOnlyList<string> instances, string applicationVersion, CancellationToken cancellationToken);
+
     /// <summary>Claims PENDING workflows for recovery in one round trip: each where it is still PENDING and owned by its
     /// <see cref="RecoveryClaim.ExpectedOwnerXid"/>, sets the new owner and executor and increments <c>recovery_attempts</c>.
     /// Returns the claimed ones (updated rows with inputs, and their recorded operations); the others were claimed by

@@ -224,6 +224,8 @@ public sealed class ConfigurationValidationTests
     [TestCase("SystemDatabasePoolSize", "many", "Dbos:SystemDatabasePoolSize is 'many', which is not a whole number")]
     [TestCase("ConnectTimeout", "-00:00:05", "Dbos:ConnectTimeout is -00:00:05: it must be positive")]
     [TestCase("ConnectTimeout", "00:00:00", "Dbos:ConnectTimeout is 00:00:00: it must be positive")]
+    [TestCase("TakeoverInterval", "00:00:00", "Dbos:TakeoverInterval is 00:00:00: it must be positive (the default is 00:00:10); set TakeOverDeadExecutors to false")]
+    [TestCase("TakeOverDeadExecutors", "sometimes", "Dbos:TakeOverDeadExecutors is 'sometimes', which is not true or false")]
     [TestCase("ShutdownTimeout", "-00:00:01", "Dbos:ShutdownTimeout is -00:00:01: it must be zero or more")]
     [TestCase("ShutdownTimeout", "soon", "Dbos:ShutdownTimeout is 'soon', which is not a duration")]
     [TestCase("ConnectTimeout", "15", "Dbos:ConnectTimeout is '15', which is not a duration such as 00:00:15")]

@@ -44,7 +44,8 @@ public abstract class EngineTest(string engine)
 
     protected DbosOptions Options(Action<DbosOptions>? configure = null)
     {
-        var options = new DbosOptions { SystemDatabaseUrl = Database, ShutdownTimeout = TimeSpan.Zero, LoggerFactory = ProgressLoggerProvider.FromEnvironment() };
+        // Takeover off: tests make workflows look owned by gone processes on purpose; TakeoverTests turn it on.
+        var options = new DbosOptions { SystemDatabaseUrl = Database, ShutdownTimeout = TimeSpan.Zero, LoggerFactory = ProgressLoggerProvider.FromEnvironment(), TakeOverDeadExecutors = false };
         configure?.Invoke(options);
         return options;
     }
@@ -121,6 +122,21 @@ public abstract class EngineTest(string engine)
 
     protected async Task<string?> StatusAsync(string workflowId)
         => (await QueryAsync("SELECT status FROM {s}workflow_status WHERE workflow_uuid = @p1", workflowId)) is [var row, ..] ? (string?)row[0] : null;
+
+    /// <summary>Waits (up to 90 s) until the condition holds, failing at once with the app's output when it exits.</summary>
+    protected static async Task WaitUntilAsync(Func<Task<bool>> condition, TestApp app, string what)
+    {
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (!await condition())
+        {
+            if (app.HasExited || DateTime.UtcNow > until)
+            {
+                Assert.Fail($"Not reached: {what}. Output:\n{app.Output}");
+            }
+
+            await Task.Delay(20);
+        }
+    }
 
     /// <summary>Waits (up to 30 s) until the condition holds.</summary>
     protected static async Task EventuallyAsync(Func<Task<bool>> condition, string what)

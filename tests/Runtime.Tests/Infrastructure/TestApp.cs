@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Text;
@@ -17,7 +18,10 @@ public sealed class TestApp : IDisposable
         _process = process;
     }
 
-    public static TestApp Start(params string[] arguments)
+    public static TestApp Start(params string[] arguments) => StartWithEnvironment(new Dictionary<string, string>(), arguments);
+
+    /// <summary>Starts the test app with extra environment variables (e.g. <c>DBOS__VMID</c>, its executor id).</summary>
+    public static TestApp StartWithEnvironment(IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "Dbos.TestApp.dll");
         if (!File.Exists(dll))
@@ -38,6 +42,10 @@ public sealed class TestApp : IDisposable
         }
 
         info.Environment["DOTNET_TieredPGO"] = "0";
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
         var app = new TestApp(new Process { StartInfo = info });
         app._process.OutputDataReceived += (_, e) => app.Append(e.Data);
         app._process.ErrorDataReceived += (_, e) => app.Append(e.Data);

@@ -721,6 +721,56 @@ internal sealed partial class PostgresSystemDatabase : ISystemDatabase
         return pending;
     }
 
+    // Our owner tokens are 'dn1:' + 16 hex digits of the instance + ':' + 16 more (OwnerTokens); substr takes the instance.
+    private const string PendingOwnerInstancesSql = """
+        SELECT DISTINCT substr(owner_xid, 5, 16)
+        FROM {schema}.workflow_status
+        WHERE status = 'PENDING' AND owner_xid LIKE 'dn1:%' AND length(owner_xid) = 37 AND application_version = $1
+          AND substr(owner_xid, 5, 16) <> $2
+          AND ($3::text IS NULL OR application_name IS NULL OR application_name = $3)
+        """;
+
+    public async Task<IReadOnlyList<string>> GetPendingOwnerInstancesAsync(string applicationVersion, string exceptInstance, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand(Qualify(PendingOwnerInstancesSql));
+        command.Parameters.Add(Text(applicationVersion));
+        command.Parameters.Add(Text(exceptInstance));
+        command.Parameters.Add(Text(_applicationName));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var instances = new List<string>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            instances.Add(reader.GetString(0));
+        }
+
+        return instances;
+    }
+
+    private const string PendingOfInstancesSql = """
+        SELECT workflow_uuid, name, class_name, owner_xid, COALESCE(recovery_attempts, 0), queue_name
+        FROM {schema}.workflow_status
+        WHERE status = 'PENDING' AND owner_xid LIKE 'dn1:%' AND length(owner_xid) = 37 AND substr(owner_xid, 5, 16) = ANY($1)
+          AND application_version = $2
+          AND ($3::text IS NULL OR application_name IS NULL OR application_name = $3)
+        ORDER BY created_at
+        """;
+
+    public async Task<IReadOnlyList<PendingWorkflow>> GetPendingWorkflowsOfInstancesAsync(IReadOnlyList<string> instances, string applicationVersion, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand(Qualify(PendingOfInstancesSql));
+        command.Parameters.Add(TextArray([.. instances]));
+        command.Parameters.Add(Text(applicationVersion));
+        command.Parameters.Add(Text(_applicationName));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var pending = new List<PendingWorkflow>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            pending.Add(new PendingWorkflow(reader.GetString(0), GetString(reader, 1), GetString(reader, 2), GetString(reader, 3), reader.GetInt64(4), GetString(reader, 5)));
+        }
+
+        return pending;
+    }
+
     // The row lock makes a second claimer wait and then re-check owner_xid, which no longer matches: one winner per row.
     private const string ClaimForRecoverySql = """
         WITH c AS (

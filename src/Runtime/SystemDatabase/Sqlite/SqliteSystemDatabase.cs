@@ -321,6 +321,53 @@ internal sealed partial class SqliteSystemDatabase : ISystemDatabase
         return pending;
     }, cancellationToken);
 
+    // Our owner tokens are 'dn1:' + 16 hex digits of the instance + ':' + 16 more (OwnerTokens); substr takes the instance.
+    private const string PendingOwnerInstancesSql = """
+        SELECT DISTINCT substr(owner_xid, 5, 16) FROM workflow_status
+        WHERE status = 'PENDING' AND owner_xid LIKE 'dn1:%' AND length(owner_xid) = 37 AND application_version = $version
+          AND substr(owner_xid, 5, 16) <> $except
+        """;
+
+    public Task<IReadOnlyList<string>> GetPendingOwnerInstancesAsync(string applicationVersion, string exceptInstance, CancellationToken cancellationToken) => RunAsync<IReadOnlyList<string>>(connection =>
+    {
+        var select = Command(connection, PendingOwnerInstancesSql);
+        Bind(select, "$version", applicationVersion);
+        Bind(select, "$except", exceptInstance);
+        var instances = new List<string>();
+        using var reader = select.ExecuteReader();
+        while (reader.Read())
+        {
+            instances.Add(reader.GetString(0));
+        }
+
+        return instances;
+    }, cancellationToken);
+
+    private const string PendingOfInstanceSql = """
+        SELECT workflow_uuid, name, class_name, owner_xid, recovery_attempts, queue_name FROM workflow_status
+        WHERE status = 'PENDING' AND owner_xid LIKE 'dn1:%' AND length(owner_xid) = 37 AND substr(owner_xid, 5, 16) = $instance
+          AND application_version = $version
+        ORDER BY created_at
+        """;
+
+    public Task<IReadOnlyList<PendingWorkflow>> GetPendingWorkflowsOfInstancesAsync(IReadOnlyList<string> instances, string applicationVersion, CancellationToken cancellationToken) => RunAsync<IReadOnlyList<PendingWorkflow>>(connection =>
+    {
+        var pending = new List<PendingWorkflow>();
+        foreach (var instance in instances)
+        {
+            var select = Command(connection, PendingOfInstanceSql);
+            Bind(select, "$instance", instance);
+            Bind(select, "$version", applicationVersion);
+            using var reader = select.ExecuteReader();
+            while (reader.Read())
+            {
+                pending.Add(new PendingWorkflow(reader.GetString(0), NullableString(reader, 1), NullableString(reader, 2), NullableString(reader, 3), NullableLong(reader, 4) ?? 0, NullableString(reader, 5)));
+            }
+        }
+
+        return pending;
+    }, cancellationToken);
+
     private const string ClaimSql = """
         UPDATE workflow_status SET owner_xid = $new, executor_id = $executor, recovery_attempts = recovery_attempts + 1, updated_at = $now
         WHERE workflow_uuid = $id AND status = 'PENDING' AND COALESCE(owner_xid, '') = $expected
