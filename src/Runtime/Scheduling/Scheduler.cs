@@ -78,6 +78,8 @@ internal sealed class Scheduler
     /// <summary>Reads the stored schedules now (after a change made through this runtime) instead of at the next poll.</summary>
     public void Wake() => Volatile.Read(ref _wake).TrySetResult();
 
+    /// <summary>Stops every loop; waits at most <see cref="StopWait"/> for them (a database call in flight is not cut short), and never throws:
+    /// what the loops were doing is logged by them or was cut short by the stop itself.</summary>
     public async Task StopAsync()
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
@@ -87,9 +89,17 @@ internal sealed class Scheduler
             loops = _dynamic.Values.Select(l => l.Task).Concat(_staticLoops).Append(_polling).ToArray();
         }
 
-        await Task.WhenAll(loops).ConfigureAwait(false);
-        _stopping.Dispose();
+        try
+        {
+            await Task.WhenAll(loops).WaitAsync(StopWait).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            Logger.LogDebug(e, "The scheduler's loops ended with an error or did not end within {Wait} at shutdown.", StopWait);
+        }
     }
+
+    private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(5);
 
     private async Task PollAsync(CancellationToken token)
     {
@@ -104,6 +114,10 @@ internal sealed class Scheduler
             catch (Exception e) when (!token.IsCancellationRequested)
             {
                 Logger.LogWarning(e, "Reading the schedules in workflow_schedules failed; trying again at the next poll.");
+            }
+            catch (OperationCanceledException)
+            {
+                return; // stopped while reading the schedules
             }
 
             try
