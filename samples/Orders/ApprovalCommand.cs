@@ -39,6 +39,7 @@ internal static class ApprovalCommand
         {
             options.SystemDatabaseUrl = database;
             options.ShutdownTimeout = TimeSpan.FromSeconds(1); // a workflow waiting for a decision stays PENDING; the next run resumes it
+            options.RunSchedules = false; // the "schedule" command runs the scheduled report
         });
         using var host = builder.Build();
         await host.StartAsync(); // resumes approval workflows left waiting by earlier runs

@@ -10,9 +10,15 @@ using Microsoft.Extensions.Logging;
 
 // Usage: dotnet run --project samples/Orders -- [--order N] [--crash-after STEPS] [--db PATH_OR_URL] [--inventory PATH]
 //        dotnet run --project samples/Orders -- approval submit|decide|status REQUEST [approve|reject] [--db PATH_OR_URL]
+//        dotnet run --project samples/Orders -- schedule [SECONDS] [--db PATH_OR_URL]
 if (args.Length > 0 && args[0] == "approval")
 {
     return await ApprovalCommand.RunAsync(args);
+}
+
+if (args.Length > 0 && args[0] == "schedule")
+{
+    return await ScheduleCommand.RunAsync(args);
 }
 
 var orderId = 1001;
@@ -38,6 +44,7 @@ builder.Services.AddDbos(options =>
 {
     options.SystemDatabaseUrl = database;
     options.UseApplicationDatabase<InventoryDb>();
+    options.RunSchedules = false; // the order command exits at once; the "schedule" command runs the scheduled report
     options.AddQueue(OrderWorkflows.Payments);
 });
 

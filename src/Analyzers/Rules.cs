@@ -142,6 +142,22 @@ internal static class Rules
         "Each workflow is stored with a class name (class_name) and a workflow name, and recovery and other DBOS clients find its code by the two. The class name is the simple class name unless [WorkflowClass(Name)] sets it, so classes named alike in different namespaces or outer classes would share it.",
         WellKnownDiagnosticTags.CompilationEnd);
 
+    public static readonly DiagnosticDescriptor BadScheduledSignature = Create(
+        "DBOS017",
+        "A [Scheduled] method must be a workflow taking (DateTimeOffset scheduledTime, DateTimeOffset actualTime)",
+        "'{0}' is [Scheduled], so it must be a [Workflow] whose parameters are (DateTimeOffset scheduledTime, DateTimeOffset actualTime), but {1}",
+        Design,
+        DiagnosticSeverity.Error,
+        "The runtime enqueues a [Scheduled] workflow at every tick with two arguments: the tick's time and the time it was enqueued. A method that is not a workflow, or takes other parameters, cannot be run that way, and the runtime refuses to start with it.");
+
+    public static readonly DiagnosticDescriptor BadCronText = Create(
+        "DBOS018",
+        "Invalid cron expression",
+        "The cron expression \"{0}\" is not valid: {1}",
+        Usage,
+        DiagnosticSeverity.Error,
+        "A schedule's cron text has 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first; each field is *, a value, a range a-b, a list a,b or a step */n within the field's bounds. The runtime refuses to start with a [Scheduled] workflow whose cron text it cannot parse.");
+
     public static readonly DiagnosticDescriptor PatchCheckedTwice = Create(
         "DBOS019",
         "Patch checked twice in a workflow",

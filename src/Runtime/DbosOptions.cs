@@ -47,6 +47,14 @@ public sealed partial class DbosOptions
     /// <summary>Whether start-up resumes this executor's PENDING workflows.</summary>
     public bool RecoverPendingWorkflows { get; set; } = true;
 
+    /// <summary>Whether this process fires schedules: the <c>[Scheduled]</c> workflows and the schedules stored in the system database.
+    /// Any number of processes may fire them (a tick runs once); turn it off in processes that should only serve requests or tools.</summary>
+    public bool RunSchedules { get; set; } = true;
+
+    /// <summary>How often the schedules stored in the system database are read again (DBOS's default is 30 s). Changes made through this
+    /// runtime (<see cref="DBOS.CreateScheduleAsync"/>, pause, resume, delete) are seen at once.</summary>
+    public TimeSpan SchedulerPollingInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Whether this process takes over, while it runs, the PENDING workflows of other processes of this SDK that are
     /// provably gone (their liveness lock is free), when it runs the same application version and has the workflows registered.
     /// Exactly one live process claims each. Workflows owned by DBOS TypeScript/Python executors are never taken over: they hold

@@ -33,6 +33,8 @@ public sealed partial class DbosRuntime : IAsyncDisposable
     private ISystemDatabase? _database;
     private Task _startupRecovery = Task.CompletedTask;
     private Queues.QueueDispatcher? _dispatcher;
+    private Scheduling.Scheduler? _scheduler;
+    private IReadOnlyList<(Scheduling.StaticSchedule, Scheduling.CronSchedule)> _pendingSchedules = [];
     private SuperJsonSerializer? _superJson; // reads DBOS TypeScript's default serialization with our JSON options
     private int _state; // 0 created, 1 started, 2 stopping, 3 stopped
 
@@ -167,6 +169,8 @@ public sealed partial class DbosRuntime : IAsyncDisposable
                 ApplicationVersion = WorkflowRegistry.Global.ComputeApplicationVersion();
             }
 
+            // Checked before connecting: a [Scheduled] workflow with a bad cron text or signature fails the start, saying which.
+            var staticSchedules = Options.RunSchedules ? Scheduling.Scheduler.CheckStaticSchedules() : [];
             _database = SystemDatabaseFactory.Create(Options, Logger);
             if (Options.RunMigrations)
             {
@@ -213,6 +217,8 @@ public sealed partial class DbosRuntime : IAsyncDisposable
             StartSupervision();
             StartVersionWatch();
             Tracing.DbosMetrics.EnsureCreated();
+            _scheduler = Options.RunSchedules ? new Scheduling.Scheduler(this) : null;
+            _pendingSchedules = staticSchedules;
 
             Logger.LogInformation("DBOS runtime started: {Engine} system database, executor {ExecutorId}, application version {Version}.", _database.Engine, ExecutorId, ApplicationVersion);
             if (Options.ApplicationDatabase is null && WorkflowRegistry.Global.All.FirstOrDefault(w => w.Name.StartsWith("<temp>.", StringComparison.Ordinal)) is { } transaction)
@@ -230,6 +236,7 @@ public sealed partial class DbosRuntime : IAsyncDisposable
         }
 
         _dispatcher!.Start();
+        _scheduler?.Start(_pendingSchedules);
         if (Options.RecoverPendingWorkflows)
         {
             // In the background, so start-up stays fast however many workflows are pending.
@@ -827,6 +834,11 @@ public sealed partial class DbosRuntime : IAsyncDisposable
         lock (LaunchedGate)
         {
             Launched.Remove(this);
+        }
+
+        if (_scheduler is not null)
+        {
+            await _scheduler.StopAsync().ConfigureAwait(false); // no tick is enqueued once shutdown began
         }
 
         var running = _active.Values.Select(a => (Task)a.Completion.Task).ToArray();

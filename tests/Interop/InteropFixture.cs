@@ -23,13 +23,20 @@ public abstract class InteropFixture
     {
         await NodePeer.EnsureInstalledAsync(); // ignores the fixture, with the reason, without Node.js
         DatabaseUrl = await TestDatabases.CreatePostgresDatabaseAsync("interop_" + GetType().Name);
-        Runtime = await DbosRuntime.LaunchAsync(new DbosOptions
+        var options = new DbosOptions
         {
             SystemDatabaseUrl = DatabaseUrl,
             ExecutorId = "dotnet-interop",
             ShutdownTimeout = TimeSpan.Zero,
-        });
+        };
+        Configure(options);
+        Runtime = await DbosRuntime.LaunchAsync(options);
         Peer = await NodePeer.StartAsync(DatabaseUrl);
+    }
+
+    /// <summary>Changes the C# runtime's options before it launches.</summary>
+    protected virtual void Configure(DbosOptions options)
+    {
     }
 
     [OneTimeTearDown]

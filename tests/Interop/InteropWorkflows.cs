@@ -13,6 +13,11 @@ public partial class InteropWorkflows
     /// <summary>peer.mjs's <c>tally()</c>: a Date, a BigInt, a Set, a Map, undefined and a string.</summary>
     public sealed record Tally(DateTimeOffset When, long Total, HashSet<string> Tags, Dictionary<string, double> Scores, string? Note, string Name);
 
+    // Run by schedules (ScheduleInteropTests); twin: tsScheduled.
+    [Workflow]
+    public static Task<string> ScheduledTick(DateTimeOffset scheduledTime, string context)
+        => Task.FromResult(context + "@" + scheduledTime.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture));
+
     // Twin: tsGreet
     [Workflow]
     public static Task<GreetingResult> Greet(string name) => Task.FromResult(new GreetingResult($"hello {name}", 3));

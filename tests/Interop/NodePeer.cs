@@ -196,7 +196,7 @@ public sealed class NodePeer : IAsyncDisposable
         }
     }
 
-    private string RecentOutput()
+    internal string RecentOutput()
     {
         lock (_log)
         {

@@ -16,6 +16,7 @@ namespace Dbos.TestApp;
 ///   context DB WORKFLOW_ID EFFECT_FILE start|resume  a workflow started with a user and a request, SIGKILLed, then recovered (ContextMode.cs)
 ///   fleet-start|fleet-recover ...                    many workflows left PENDING by a SIGKILL, recovered by several processes (FleetMode.cs)
 ///   worker DB EXECUTOR_ID                            serves the queue the DbosClient tests enqueue into, until stdin closes (WorkerMode.cs)
+///   schedule DB LEDGER create|join                   one of several executors firing one stored schedule (ScheduleMode.cs)
 ///   queue-worker ...                                 one of several worker processes sharing a queue (QueueFleetMode.cs)
 ///   version-start|version-serve ...                  a workflow changed between two builds of this app (VersionMode.cs, tests/TestApp.B)
 /// </summary>
@@ -126,6 +127,9 @@ public static class Program
 
             case "worker":
                 return await WorkerMode.RunAsync(options, args);
+
+            case "schedule":
+                return await ScheduleMode.RunAsync(options, args);
 
             case "queue-worker":
                 return await QueueFleetMode.RunAsync(options, args);

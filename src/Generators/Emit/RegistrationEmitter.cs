@@ -45,6 +45,13 @@ internal static class RegistrationEmitter
         foreach (var workflow in workflows)
         {
             // A transaction's temporary workflow is registered too: recovery finishes one that a crash interrupted.
+            if (workflow.Method.Schedule is { } schedule)
+            {
+                writer.WriteLine(Runtime + ".RegisterScheduledWorkflow(" + Descriptor(workflow) + ", " + Literal(schedule.Cron) + ", "
+                    + (schedule.TimeZone is null ? "null" : Literal(schedule.TimeZone)) + ", " + (schedule.Queue is null ? "null" : Literal(schedule.Queue)) + ");");
+                continue;
+            }
+
             writer.WriteLine(Runtime + ".RegisterWorkflow(" + (workflow.Method.Kind == DurableKind.Workflow ? Descriptor(workflow) : TemporaryWorkflow(workflow)) + ");");
         }
 

@@ -109,6 +109,7 @@ internal readonly record struct ParameterModel(
 /// <param name="IsolationLevel">A transaction's <c>Dbos.TransactionIsolationLevel</c>, as its number.</param>
 /// <param name="ReadOnly">A read-only transaction.</param>
 /// <param name="RequiredRoles">From <c>[RequiredRoles]</c> on the method, else on its class; empty for none.</param>
+/// <param name="Schedule">A workflow's <c>[Scheduled]</c>, or null.</param>
 internal readonly record struct DurableMethodModel(
     ClassModel Class,
     string Id,
@@ -133,7 +134,11 @@ internal readonly record struct DurableMethodModel(
     double BackoffRate,
     int IsolationLevel,
     bool ReadOnly,
-    EquatableArray<string> RequiredRoles);
+    EquatableArray<string> RequiredRoles,
+    ScheduleModel? Schedule = null);
+
+/// <summary>A workflow's <c>[Scheduled]</c>: its cron text, time zone and queue, as written (checked by the runtime and DBOS018).</summary>
+internal readonly record struct ScheduleModel(string Cron, string? TimeZone, string? Queue);
 
 /// <summary>A durable method with the member names generated for it.</summary>
 /// <param name="Identifier">Unique within the class: the method name, with a suffix for overloads.</param>

@@ -19,6 +19,7 @@ internal static class DurableMethodParser
     public const string StepAttribute = "Dbos.StepAttribute";
     public const string TransactionAttribute = "Dbos.TransactionAttribute";
     public const string RequiredRolesAttribute = "Dbos.RequiredRolesAttribute";
+    public const string ScheduledAttribute = "Dbos.ScheduledAttribute";
     public const string WorkflowClassAttribute = "Dbos.WorkflowClassAttribute";
 
     /// <summary>How types appear in signatures: fully qualified, with nullable reference annotations.</summary>
@@ -97,7 +98,20 @@ internal static class DurableMethodParser
             GetNamedArgument(attribute, "BackoffRate", 2d),
             kind == DurableKind.Transaction ? GetNamedArgument(attribute, "IsolationLevel", 0) : 0,
             kind == DurableKind.Transaction && GetNamedArgument(attribute, "ReadOnly", false),
-            GetRequiredRoles(method));
+            GetRequiredRoles(method),
+            kind == DurableKind.Workflow ? GetSchedule(method) : null);
+    }
+
+    /// <summary>The method's <c>[Scheduled(cron)]</c>, or null (also when the cron argument is not a constant string).</summary>
+    private static ScheduleModel? GetSchedule(IMethodSymbol method)
+    {
+        var attribute = method.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == ScheduledAttribute);
+        if (attribute is null || attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not string cron)
+        {
+            return null;
+        }
+
+        return new ScheduleModel(cron, GetNamedArgument<string>(attribute, "TimeZone"), GetNamedArgument<string>(attribute, "Queue"));
     }
 
     /// <summary>The method's <c>[RequiredRoles]</c> (even an empty one), else its class's, else none.</summary>

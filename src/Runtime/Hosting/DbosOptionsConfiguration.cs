@@ -35,6 +35,8 @@ internal sealed class DbosOptionsConfiguration(IConfiguration configuration) : I
         [nameof(DbosOptions.TakeoverInterval)] = ("a duration such as 00:00:10", (o, v) => TryParseDuration(v, out var t) && Set(() => o.TakeoverInterval = t)),
         [nameof(DbosOptions.ConnectTimeout)] = ("a duration such as 00:00:15", (o, v) => TryParseDuration(v, out var t) && Set(() => o.ConnectTimeout = t)),
         [nameof(DbosOptions.ShutdownTimeout)] = ("a duration such as 00:00:10", (o, v) => TryParseDuration(v, out var t) && Set(() => o.ShutdownTimeout = t)),
+        [nameof(DbosOptions.RunSchedules)] = ("true or false", (o, v) => bool.TryParse(v, out var b) && Set(() => o.RunSchedules = b)),
+        [nameof(DbosOptions.SchedulerPollingInterval)] = ("a duration such as 00:00:30", (o, v) => TryParseDuration(v, out var t) && Set(() => o.SchedulerPollingInterval = t)),
     };
 
     /// <summary>The keys configuration may set, in declaration order.</summary>

@@ -76,6 +76,11 @@ internal sealed class DbosOptionsValidator(string? configurationPath) : IValidat
             Fail(nameof(DbosOptions.ConnectTimeout), $"{Key(nameof(DbosOptions.ConnectTimeout))} is {options.ConnectTimeout.ToString("c", CultureInfo.InvariantCulture)}: it must be positive (the default is 00:00:15).");
         }
 
+        if (options.SchedulerPollingInterval <= TimeSpan.Zero)
+        {
+            Fail(nameof(DbosOptions.SchedulerPollingInterval), $"{Key(nameof(DbosOptions.SchedulerPollingInterval))} is {options.SchedulerPollingInterval.ToString("c", CultureInfo.InvariantCulture)}: it must be positive (the default is 00:00:30).");
+        }
+
         if (options.ShutdownTimeout < TimeSpan.Zero && options.ShutdownTimeout != Timeout.InfiniteTimeSpan)
         {
             Fail(nameof(DbosOptions.ShutdownTimeout), $"{Key(nameof(DbosOptions.ShutdownTimeout))} is {options.ShutdownTimeout.ToString("c", CultureInfo.InvariantCulture)}: it must be zero or more (the default is 00:00:10).");

@@ -18,6 +18,13 @@ public static class DbosGenerated
     /// <summary>Adds a workflow to the process-wide registry (called from a generated module initializer).</summary>
     public static void RegisterWorkflow(WorkflowDescriptor workflow) => WorkflowRegistry.Global.Register(workflow);
 
+    /// <summary>Adds a <c>[Scheduled]</c> workflow to the registry with its cron text, time zone and queue (checked when a runtime starts).</summary>
+    public static void RegisterScheduledWorkflow(WorkflowDescriptor workflow, string cron, string? timeZone, string? queue)
+    {
+        WorkflowRegistry.Global.Register(workflow);
+        WorkflowRegistry.Global.RegisterSchedule(new Scheduling.StaticSchedule(workflow, cron, timeZone, queue));
+    }
+
     /// <summary>Adds DI registrations (workflow classes, typed clients) that <c>AddDbos</c> applies.</summary>
     public static void RegisterServices(Action<IServiceCollection> register) => WorkflowRegistry.Global.RegisterServices(register);
 

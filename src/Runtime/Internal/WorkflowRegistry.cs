@@ -18,6 +18,7 @@ internal sealed class WorkflowRegistry
     private readonly Dictionary<string, WorkflowDescriptor> _byQualifiedName = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<WorkflowDescriptor>> _byName = new(StringComparer.Ordinal);
     private readonly List<Action<IServiceCollection>> _serviceRegistrations = new();
+    private readonly List<Scheduling.StaticSchedule> _schedules = new();
 
     public void Register(WorkflowDescriptor workflow)
     {
@@ -60,6 +61,31 @@ internal sealed class WorkflowRegistry
         }
 
         return "an unknown class";
+    }
+
+    /// <summary>Registers a <c>[Scheduled]</c> workflow (after its descriptor); the runtime checks and fires it at start.</summary>
+    public void RegisterSchedule(Scheduling.StaticSchedule schedule)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        lock (_gate)
+        {
+            if (!_schedules.Exists(s => ReferenceEquals(s.Workflow, schedule.Workflow)))
+            {
+                _schedules.Add(schedule);
+            }
+        }
+    }
+
+    /// <summary>The <c>[Scheduled]</c> workflows, by schedule (workflow) name.</summary>
+    public IReadOnlyList<Scheduling.StaticSchedule> Schedules
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _schedules.OrderBy(s => s.Name, StringComparer.Ordinal).ToArray();
+            }
+        }
     }
 
     public void RegisterServices(Action<IServiceCollection> register)

@@ -191,7 +191,8 @@ internal sealed record WorkflowStatusInsert(
     string? DeduplicationId = null,
     int? Priority = null,
     string? PartitionKey = null,
-    long? DelayUntilEpochMs = null);
+    long? DelayUntilEpochMs = null,
+    string? ScheduleName = null);
 
 /// <summary>What the insert found: the row as it now is. <c>Inserted</c> is true when this call created it.</summary>
 internal sealed record InsertWorkflowResult(

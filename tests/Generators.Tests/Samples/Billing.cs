@@ -35,6 +35,11 @@ namespace Shop.Billing
 
             [Step]
             internal static Task<int> NextNumberAsync() => Task.FromResult(1);
+
+            // Registered with its cron text, time zone and queue; fires at 03:00 on 1 January only.
+            [Scheduled("0 0 3 1 1 *", TimeZone = "Europe/Paris", Queue = "billing")]
+            [Workflow]
+            public static Task<string> YearlyStatement(System.DateTimeOffset scheduledTime, System.DateTimeOffset actualTime) => Task.FromResult("statement");
         }
     }
 }

@@ -18,19 +18,19 @@ namespace Dbos.Generated
         public static global::System.Threading.Tasks.Task<string> Carrier_QuoteAsync(int orderId, global::System.Threading.CancellationToken cancellationToken)
             => global::Dbos.Internal.DbosGenerated.RunStepAsync<string>(global::Shop.Shipping.Carrier.__Dbos.QuoteAsync_Step, cancellationToken, __dbosCancellationToken => global::Shop.Shipping.Carrier.__Dbos.Invoke_QuoteAsync(orderId, __dbosCancellationToken));
 
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "CmO2Z26qE6hZjIxvgOfJ/R0DAABCaWxsaW5nLmNz")] // Billing.cs(27,69)
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "9KkBwcqRVqFDxlonBB4Arx0DAABCaWxsaW5nLmNz")] // Billing.cs(27,69)
         public static int Heartbeat_Tick()
             => global::Dbos.Internal.DbosGenerated.RunStep<int>(global::Heartbeat.__Dbos.Tick_Step, () => global::Heartbeat.__Dbos.Invoke_Tick());
 
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "CmO2Z26qE6hZjIxvgOfJ/SsDAABCaWxsaW5nLmNz")] // Billing.cs(27,83)
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "9KkBwcqRVqFDxlonBB4ArysDAABCaWxsaW5nLmNz")] // Billing.cs(27,83)
         public static int Invoices_Balance(int customer)
             => global::Dbos.Internal.DbosGenerated.RunTransaction<int>(global::Shop.Billing.Accounts.Invoices.__Dbos.Balance_Transaction, new object?[] { customer }, () => global::Shop.Billing.Accounts.Invoices.__Dbos.Invoke_Balance(customer));
 
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "CmO2Z26qE6hZjIxvgOfJ/bwCAABCaWxsaW5nLmNz")] // Billing.cs(26,28)
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "9KkBwcqRVqFDxlonBB4Ar7wCAABCaWxsaW5nLmNz")] // Billing.cs(26,28)
         public static global::System.Threading.Tasks.Task Invoices_ChargeAsync(this global::Shop.Billing.Accounts.Invoices @this, int customer, decimal amount)
             => global::Dbos.Internal.DbosGenerated.RunTransactionAsync(global::Shop.Billing.Accounts.Invoices.__Dbos.ChargeAsync_Transaction, new object?[] { customer, amount }, () => global::Shop.Billing.Accounts.Invoices.__Dbos.Invoke_ChargeAsync(@this, customer, amount));
 
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "CmO2Z26qE6hZjIxvgOfJ/Y4CAABCaWxsaW5nLmNz")] // Billing.cs(25,41)
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "9KkBwcqRVqFDxlonBB4Ar44CAABCaWxsaW5nLmNz")] // Billing.cs(25,41)
         public static global::System.Threading.Tasks.Task<int> Invoices_NextNumberAsync()
             => global::Dbos.Internal.DbosGenerated.RunStepAsync<int>(global::Shop.Billing.Accounts.Invoices.__Dbos.NextNumberAsync_Step, () => global::Shop.Billing.Accounts.Invoices.__Dbos.Invoke_NextNumberAsync());
 

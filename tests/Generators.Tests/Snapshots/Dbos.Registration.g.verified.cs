@@ -16,6 +16,7 @@ namespace Dbos.Generated
             global::Dbos.Internal.DbosGenerated.RegisterWorkflow(global::Shop.Billing.Accounts.Invoices.__Dbos.Balance_TemporaryWorkflow);
             global::Dbos.Internal.DbosGenerated.RegisterWorkflow(global::Shop.Billing.Accounts.Invoices.__Dbos.ChargeAsync_TemporaryWorkflow);
             global::Dbos.Internal.DbosGenerated.RegisterWorkflow(global::Shop.Billing.Accounts.Invoices.__Dbos.IssueAsync_Workflow);
+            global::Dbos.Internal.DbosGenerated.RegisterScheduledWorkflow(global::Shop.Billing.Accounts.Invoices.__Dbos.YearlyStatement_Workflow, "0 0 3 1 1 *", "Europe/Paris", "billing");
             global::Dbos.Internal.DbosGenerated.RegisterWorkflow(global::Shop.OrderWorkflows.__Dbos.Count_Workflow);
             global::Dbos.Internal.DbosGenerated.RegisterWorkflow(global::Shop.OrderWorkflows.__Dbos.PingAsync_Workflow);
             global::Dbos.Internal.DbosGenerated.RegisterWorkflow(global::Shop.OrderWorkflows.__Dbos.PlaceOrderAsync_Workflow);

@@ -52,6 +52,16 @@ namespace Shop.Billing
 
                 internal static readonly global::Dbos.Internal.StepDescriptor NextNumberAsync_Step = new("NextNumberAsync", false, 1, 3, 2);
 
+                internal static readonly global::Dbos.Internal.WorkflowDescriptor YearlyStatement_Workflow = new(
+                    "YearlyStatement",
+                    "billing.Invoices",
+                    100,
+                    new string[] { "scheduledTime", "actualTime" },
+                    new global::System.Type[] { typeof(global::System.DateTimeOffset), typeof(global::System.DateTimeOffset) },
+                    typeof(string),
+                    "e62a7ab927a2d01a",
+                    static async (services, args) => await global::Shop.Billing.Accounts.Invoices.YearlyStatement((global::System.DateTimeOffset)args[0]!, (global::System.DateTimeOffset)args[1]!).ConfigureAwait(false));
+
                 internal static int Invoke_Balance(int customer)
                     => global::Shop.Billing.Accounts.Invoices.Balance(customer);
 
@@ -63,6 +73,9 @@ namespace Shop.Billing
 
                 internal static global::System.Threading.Tasks.Task<int> Invoke_NextNumberAsync()
                     => global::Shop.Billing.Accounts.Invoices.NextNumberAsync();
+
+                internal static global::System.Threading.Tasks.Task<string> Invoke_YearlyStatement(global::System.DateTimeOffset scheduledTime, global::System.DateTimeOffset actualTime)
+                    => global::Shop.Billing.Accounts.Invoices.YearlyStatement(scheduledTime, actualTime);
             }
         }
     }
@@ -79,6 +92,15 @@ namespace Shop.Billing
 
         /// <summary>Enqueues the workflow <c>IssueAsync</c> on <c>workflowOptions.Queue</c> and returns once it is durably recorded.</summary>
         global::System.Threading.Tasks.Task<global::Dbos.WorkflowHandle<int>> EnqueueIssueAsync(int customer, global::Dbos.WorkflowOptions? workflowOptions = null);
+
+        /// <summary>Starts the workflow <c>YearlyStatement</c> and returns once it is durably recorded.</summary>
+        global::System.Threading.Tasks.Task<global::Dbos.WorkflowHandle<string>> StartYearlyStatementAsync(global::System.DateTimeOffset scheduledTime, global::System.DateTimeOffset actualTime);
+
+        /// <summary>Runs the workflow <c>YearlyStatement</c> durably and returns its result.</summary>
+        global::System.Threading.Tasks.Task<string> YearlyStatementAsync(global::System.DateTimeOffset scheduledTime, global::System.DateTimeOffset actualTime);
+
+        /// <summary>Enqueues the workflow <c>YearlyStatement</c> on <c>workflowOptions.Queue</c> and returns once it is durably recorded.</summary>
+        global::System.Threading.Tasks.Task<global::Dbos.WorkflowHandle<string>> EnqueueYearlyStatementAsync(global::System.DateTimeOffset scheduledTime, global::System.DateTimeOffset actualTime, global::Dbos.WorkflowOptions? workflowOptions = null);
     }
 
     /// <summary>Starts and runs the workflows of <c>Invoices</c> durably.</summary>
@@ -119,6 +141,24 @@ namespace Shop.Billing
         public global::System.Threading.Tasks.Task<global::Dbos.WorkflowHandle<int>> EnqueueIssueAsync(int customer, global::Dbos.WorkflowOptions? workflowOptions = null)
         {
             return global::Dbos.Internal.DbosGenerated.EnqueueWorkflowAsync<int>(global::Shop.Billing.Accounts.Invoices.__Dbos.IssueAsync_Workflow, new object?[] { customer }, () => global::Shop.Billing.Accounts.Invoices.__Dbos.Invoke_IssueAsync(global::Dbos.Internal.DbosGenerated.GetInstance<global::Shop.Billing.Accounts.Invoices>(__services, null), customer), __runtime, workflowOptions);
+        }
+
+        /// <inheritdoc/>
+        public global::System.Threading.Tasks.Task<global::Dbos.WorkflowHandle<string>> StartYearlyStatementAsync(global::System.DateTimeOffset scheduledTime, global::System.DateTimeOffset actualTime)
+        {
+            return global::Dbos.Internal.DbosGenerated.StartWorkflowAsync<string>(global::Shop.Billing.Accounts.Invoices.__Dbos.YearlyStatement_Workflow, new object?[] { scheduledTime, actualTime }, () => global::Shop.Billing.Accounts.Invoices.__Dbos.Invoke_YearlyStatement(scheduledTime, actualTime), __runtime);
+        }
+
+        /// <inheritdoc/>
+        public global::System.Threading.Tasks.Task<string> YearlyStatementAsync(global::System.DateTimeOffset scheduledTime, global::System.DateTimeOffset actualTime)
+        {
+            return global::Dbos.Internal.DbosGenerated.RunWorkflowAsync<string>(global::Shop.Billing.Accounts.Invoices.__Dbos.YearlyStatement_Workflow, new object?[] { scheduledTime, actualTime }, () => global::Shop.Billing.Accounts.Invoices.__Dbos.Invoke_YearlyStatement(scheduledTime, actualTime), __runtime);
+        }
+
+        /// <inheritdoc/>
+        public global::System.Threading.Tasks.Task<global::Dbos.WorkflowHandle<string>> EnqueueYearlyStatementAsync(global::System.DateTimeOffset scheduledTime, global::System.DateTimeOffset actualTime, global::Dbos.WorkflowOptions? workflowOptions = null)
+        {
+            return global::Dbos.Internal.DbosGenerated.EnqueueWorkflowAsync<string>(global::Shop.Billing.Accounts.Invoices.__Dbos.YearlyStatement_Workflow, new object?[] { scheduledTime, actualTime }, () => global::Shop.Billing.Accounts.Invoices.__Dbos.Invoke_YearlyStatement(scheduledTime, actualTime), __runtime, workflowOptions);
         }
     }
 }

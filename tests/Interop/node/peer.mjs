@@ -14,8 +14,9 @@ if (!systemDatabaseUrl) {
   process.exit(2);
 }
 // The executor ID keeps this app's recovery away from the C# runtime's workflows (both default to 'local').
-// enablePatching allows DBOS.patch (and pins this app's version to PATCHING_ENABLED).
-DBOS.setConfig({ name: 'interop-peer', systemDatabaseUrl, executorID: 'ts-interop-peer', logLevel: 'error', enablePatching: true });
+// enablePatching allows DBOS.patch (and pins this app's version to PATCHING_ENABLED); schedules are read every second
+// (DBOS's default is 30 s), so a schedule created by a test fires within the test.
+DBOS.setConfig({ name: 'interop-peer', systemDatabaseUrl, executorID: 'ts-interop-peer', logLevel: 'error', enablePatching: true, schedulerPollingIntervalMs: 1000 });
 
 function encode(v) {
   if (v === undefined) return { $undefined: true };
@@ -92,6 +93,8 @@ const workflows = {
     const kept = await DBOS.deprecatePatch('retired-pricing');
     return `${x}:${patched}:${kept}`;
   }, { name: 'tsPatched' }),
+  // Run by a schedule: gets the tick and the schedule's context, as every DBOS schedule's workflow does.
+  tsScheduled: DBOS.registerWorkflow(async (scheduledTime, context) => `${context}@${scheduledTime.toISOString()}`, { name: 'tsScheduled' }),
   tsSends: DBOS.registerWorkflow(async (destination) => {
     await DBOS.send(destination, tally(), 'tally');
     await DBOS.send(destination, 'plain');
@@ -124,6 +127,10 @@ const ops = {
   clientGetEvent: async ({ workflowId, key, timeoutSeconds }) => await client.getEvent(workflowId, key, timeoutSeconds ?? 30),
   clientCancel: async ({ workflowId }) => await client.cancelWorkflow(workflowId),
   clientResume: async ({ workflowId }) => (await client.resumeWorkflow(workflowId)).workflowID,
+  clientCreateSchedule: async ({ scheduleName, workflowName, workflowClassName, schedule, context, applicationName }) =>
+    await client.createSchedule({ scheduleName, workflowName, workflowClassName: workflowClassName ?? undefined, schedule, context: decode(context), applicationName }),
+  clientGetSchedule: async ({ scheduleName }) => await client.getSchedule(scheduleName),
+  clientDeleteSchedule: async ({ scheduleName }) => await client.deleteSchedule(scheduleName),
   clientFork: async ({ workflowId, startStep, newWorkflowID }) => await client.forkWorkflow(workflowId, startStep, { newWorkflowID }),
   // A queue only this app serves (the C# runtime serves its own queues and the internal one): the C# DbosClient enqueues into it.
   registerQueue: async ({ name }) => (await DBOS.registerQueue(name)).name,

@@ -476,9 +476,10 @@ internal sealed partial class PostgresSystemDatabase : ISystemDatabase
                 workflow_uuid, status, name, class_name, config_name, authenticated_user, assumed_role, authenticated_roles,
                 request, executor_id, application_version, application_name, created_at, updated_at, recovery_attempts,
                 queue_name, workflow_timeout_ms, workflow_deadline_epoch_ms, parent_workflow_id, owner_xid, creator_xid,
-                serialization, started_at_epoch_ms, inputs, attributes, deduplication_id, priority, queue_partition_key, delay_until_epoch_ms)
+                serialization, started_at_epoch_ms, inputs, attributes, deduplication_id, priority, queue_partition_key, delay_until_epoch_ms,
+                schedule_name)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15, $16, $17, $18, $19, $19, $20,
-                CASE WHEN $2 = 'PENDING' THEN $13 END, NULL, $22::jsonb, $23, COALESCE($24, 0), $25, $26)
+                CASE WHEN $2 = 'PENDING' THEN $13 END, NULL, $22::jsonb, $23, COALESCE($24, 0), $25, $26, $27)
             ON CONFLICT (workflow_uuid) DO UPDATE SET updated_at = EXCLUDED.updated_at
             RETURNING status, name, class_name, config_name, queue_name, owner_xid, workflow_deadline_epoch_ms, serialization
         ), wi AS (
@@ -501,6 +502,7 @@ internal sealed partial class PostgresSystemDatabase : ISystemDatabase
             Text(row.ApplicationVersion), Text(row.ApplicationName), BigInt(row.CreatedAt), BigInt(row.RecoveryAttempts), Text(row.QueueName),
             BigInt(row.TimeoutMs), BigInt(row.DeadlineEpochMs), Text(row.ParentWorkflowId), Text(row.OwnerXid), Text(row.Serialization),
             Text(row.Inputs), Text(row.Attributes), Text(row.DeduplicationId), IntOrNull(row.Priority), Text(row.PartitionKey), BigInt(row.DelayUntilEpochMs),
+            Text(row.ScheduleName),
         ];
         try
         {

@@ -163,10 +163,10 @@ internal sealed partial class SqliteSystemDatabase : ISystemDatabase
         INSERT INTO workflow_status (workflow_uuid, status, name, class_name, config_name, authenticated_user, assumed_role, authenticated_roles,
             request, executor_id, application_version, application_name, created_at, updated_at, recovery_attempts, queue_name,
             workflow_timeout_ms, workflow_deadline_epoch_ms, parent_workflow_id, owner_xid, serialization, started_at_epoch_ms, attributes,
-            deduplication_id, priority, queue_partition_key, delay_until_epoch_ms)
+            deduplication_id, priority, queue_partition_key, delay_until_epoch_ms, schedule_name)
         VALUES ($id, $status, $name, $class, $config, $user, $role, $roles, $request, $executor, $version, $app, $now, $now, $attempts, $queue,
             $timeout, $deadline, $parent, $owner, $serialization, CASE WHEN $status = 'PENDING' THEN $now END, $attributes,
-            $dedup, COALESCE($priority, 0), $partition, $delay)
+            $dedup, COALESCE($priority, 0), $partition, $delay, $schedule)
         ON CONFLICT (workflow_uuid) DO UPDATE SET updated_at = excluded.updated_at
         RETURNING status, name, class_name, config_name, queue_name, owner_xid, workflow_deadline_epoch_ms, serialization
         """;
@@ -201,6 +201,7 @@ internal sealed partial class SqliteSystemDatabase : ISystemDatabase
         Bind(insert, "$priority", row.Priority);
         Bind(insert, "$partition", row.PartitionKey);
         Bind(insert, "$delay", row.DelayUntilEpochMs);
+        Bind(insert, "$schedule", row.ScheduleName);
         InsertWorkflowResult result;
         SqliteDataReader reader;
         try
