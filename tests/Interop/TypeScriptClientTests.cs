@@ -65,7 +65,9 @@ public sealed class TypeScriptClientTests : InteropFixture
     public async Task A_CSharp_workflow_the_client_enqueues_by_name_runs_here_and_the_client_gets_its_result(bool portable)
     {
         var id = Id(portable ? "enq-portable" : "enq-superjson");
-        var options = new { queueName = WorkflowQueue.InternalQueueName, workflowName = "Greet", workflowClassName = "InteropWorkflows", workflowID = id };
+        // The C# version by name: a row without one runs only on the latest registered version, which the TypeScript app
+        // (a later registration) may be.
+        var options = new { queueName = WorkflowQueue.InternalQueueName, workflowName = "Greet", workflowClassName = "InteropWorkflows", workflowID = id, appVersion = Runtime.ApplicationVersion };
         Assert.That((await TsAsync("clientEnqueue", new { options, args = new[] { "queue" }, portable })).GetString(), Is.EqualTo(id));
 
         // The C# runtime serves the internal queue: it dequeues the row, reads the arguments in the serialization the client

@@ -24,7 +24,7 @@ internal static class ScheduleMode
         await using var runtime = await DbosRuntime.LaunchAsync(options);
         if (args[3] == "create" && await runtime.GetScheduleAsync(ScheduleName) is null)
         {
-            await runtime.CreateScheduleAsync(ScheduleName, nameof(FleetTicks.Record), "* * * * * *", "fleet");
+            await runtime.CreateScheduleAsync(ScheduleName, nameof(FleetTicks.Record), "* * * * * *", "fleet", new ScheduleOptions { WorkflowClassName = nameof(FleetTicks) });
         }
 
         Console.WriteLine("STARTED");
