@@ -196,6 +196,8 @@ public sealed class DbosTestEnvironment : IAsyncDisposable
 
         services.AddDbos(options =>
         {
+            // A crashed workflow waits for the test's own recovery: no background takeover by the next runtime (a test may turn it on).
+            options.TakeOverDeadExecutors = false;
             _options.ApplyTo(options);
             options.SystemDatabaseUrl = SystemDatabaseUrl;
             options.TimeProvider = Time.TimeProvider;
