@@ -68,10 +68,8 @@ internal sealed class ApplicationDatabase
             }
 
             await using var lease = CreateContext();
-            await lease.Context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            var connection = lease.Context.Database.GetDbConnection();
-            var sql = Sql.For(connection);
-            if (await ScalarAsync(connection, null, sql.TableExists, cancellationToken).ConfigureAwait(false) is not (true or 1L))
+            var (connection, sql, exists) = await OpenAsync(lease, cancellationToken).ConfigureAwait(false);
+            if (!exists)
             {
                 await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
                 foreach (var statement in sql.CreateSchema)
@@ -101,16 +99,23 @@ internal sealed class ApplicationDatabase
         }
 
         await using var lease = CreateContext();
-        await lease.Context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        var connection = lease.Context.Database.GetDbConnection();
-        var sql = Sql.For(connection);
-        if (await ScalarAsync(connection, null, sql.TableExists, cancellationToken).ConfigureAwait(false) is not (true or 1L))
+        var (connection, sql, exists) = await OpenAsync(lease, cancellationToken).ConfigureAwait(false);
+        if (!exists)
         {
             return;
         }
 
         await using var command = Command(connection, null, sql.DeleteOutputs, JsonSerializer.Serialize(workflowIds));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Opens the lease's connection; with the engine's statements and whether <c>transaction_outputs</c> exists.</summary>
+    private static async Task<(DbConnection Connection, Sql Sql, bool TableExists)> OpenAsync(ApplicationContextLease lease, CancellationToken cancellationToken)
+    {
+        await lease.Context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var connection = lease.Context.Database.GetDbConnection();
+        var sql = Sql.For(connection);
+        return (connection, sql, await ScalarAsync(connection, null, sql.TableExists, cancellationToken).ConfigureAwait(false) is true or 1L);
     }
 
     /// <summary>The output recorded for this operation by an execution whose transaction committed, or null. Read outside
