@@ -227,10 +227,14 @@ internal static class StepExecutor
                 runtime.Logger.LogWarning(e, "Step {StepName} of workflow {WorkflowId} failed (attempt {Attempt} of {MaxAttempts}); retrying in {Seconds} s.",
                     step.Name, workflow.WorkflowId, attempt + 1, step.MaxAttempts, seconds);
                 using var wait = CancellationTokenSource.CreateLinkedTokenSource(runtime.StoppingToken, workflow.StopToken);
-                using var waiting = runtime.Options.Hooks?.Waiting(workflow, runtime.Options.TimeProvider.GetUtcNow() + TimeSpan.FromSeconds(Math.Max(0, seconds)));
+                var interval = TimeSpan.FromSeconds(Math.Max(0, seconds));
+                var until = runtime.Options.TimeProvider.GetUtcNow() + interval;
+                // The timer first, then the wait is announced: a test clock that skips to its end then always fires it.
+                var delay = Task.Delay(interval, runtime.Options.TimeProvider, wait.Token);
+                using var waiting = runtime.Options.Hooks?.Waiting(workflow, until);
                 try
                 {
-                    await Task.Delay(TimeSpan.FromSeconds(Math.Max(0, seconds)), runtime.Options.TimeProvider, wait.Token).ConfigureAwait(false);
+                    await delay.ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (workflow.IsStopped && !runtime.IsStopping)
                 {
