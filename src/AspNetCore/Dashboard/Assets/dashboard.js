@@ -22,6 +22,8 @@ function h(tag, attrs, ...children) {
   return el;
 }
 const $ = (sel) => document.querySelector(sel);
+// Replaces an element's children, skipping the absent ones (null for "nothing to show").
+const fill = (el, ...children) => el.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
 
 function fmtTime(iso) {
   if (!iso) return "—";
@@ -98,7 +100,7 @@ function confirmAction(title, text, extra) {
   $("#confirm-title").textContent = title;
   $("#confirm-text").textContent = text;
   const slot = $("#confirm-extra");
-  slot.replaceChildren(...(extra ? [extra] : []));
+  fill(slot, ...(extra ? [extra] : []));
   return new Promise((resolve) => {
     dialog.returnValue = "";
     dialog.addEventListener("close", () => resolve(dialog.returnValue === "ok"), { once: true });
@@ -129,7 +131,7 @@ async function show() {
   try {
     await view(route, main, token);
   } catch (e) {
-    if (token === state.renderToken) main.replaceChildren(h("div", { class: "empty error" }, "Could not load this view: " + e.message));
+    if (token === state.renderToken) fill(main, h("div", { class: "empty error" }, "Could not load this view: " + e.message));
   }
 }
 
@@ -180,11 +182,11 @@ async function workflowsView(route, main, token) {
       h("button", { type: "button", onclick: () => { location.hash = "#/workflows"; } }, "Clear")));
 
   const tableSlot = h("div", { id: "workflow-table" }, h("p", { class: "muted" }, "Loading…"));
-  main.replaceChildren(h("h2", {}, "Workflows"), form, tableSlot);
+  fill(main, h("h2", {}, "Workflows"), form, tableSlot);
 
   const draw = (page) => {
     if (!page.workflows.length) {
-      tableSlot.replaceChildren(h("div", { class: "empty" }, offset ? "No more workflows." : "No workflow matches these filters."));
+      fill(tableSlot, h("div", { class: "empty" }, offset ? "No more workflows." : "No workflow matches these filters."));
       return;
     }
     const rows = page.workflows.map((w) => h("tr", { dataset: { workflowId: w.workflowId }, class: w.otherVersion ? "highlight" : null },
@@ -202,7 +204,7 @@ async function workflowsView(route, main, token) {
     const pageLink = (label, nextOffset, enabled) => h("button", {
       disabled: !enabled, onclick: () => { const q = new URLSearchParams(p); q.set("offset", nextOffset); location.hash = "#/workflows?" + q; }
     }, label);
-    tableSlot.replaceChildren(table, h("div", { class: "pager" },
+    fill(tableSlot, table, h("div", { class: "pager" },
       pageLink("← Newer", Math.max(0, offset - limit), offset > 0),
       h("span", { class: "muted" }, `${offset + 1}–${offset + page.workflows.length}`),
       pageLink("Older →", offset + limit, page.hasMore)));
@@ -220,7 +222,7 @@ async function workflowsView(route, main, token) {
 async function workflowView(route, main, token) {
   const id = route.arg;
   const enc = encodeURIComponent(id);
-  main.replaceChildren(h("p", {}, h("a", { href: "#/workflows" }, "← Workflows")), h("div", { id: "workflow-detail" }, h("p", { class: "muted" }, "Loading…")));
+  fill(main, h("p", {}, h("a", { href: "#/workflows" }, "← Workflows")), h("div", { id: "workflow-detail" }, h("p", { class: "muted" }, "Loading…")));
   const slot = $("#workflow-detail");
   let last = null;
 
@@ -268,7 +270,7 @@ async function workflowView(route, main, token) {
         }
       }, "Delete…"));
 
-    const props = h("dl", { class: "props" },
+    const props = h("dl", { class: "props" }, [
       ["Status", h("span", { id: "wf-status" }, statusBadge(w.status), w.otherVersion ? h("span", { class: "tag warn" }, "other version") : null)],
       ["Workflow", `${w.className ? w.className + "." : ""}${w.name || "?"}`],
       ["Queue", w.queueName || "—"], ["Executor", w.executorId || "—"], ["Application version", w.applicationVersion || "—"],
@@ -312,7 +314,7 @@ async function workflowView(route, main, token) {
     const related = (title, list) => list.length ? h("div", {}, h("h3", {}, title),
       h("table", {}, h("tbody", {}, list.map((c) => h("tr", {}, h("td", {}, wfLink(c.workflowId)), h("td", {}, statusBadge(c.status)), h("td", {}, c.name || "—"), h("td", { class: "mono" }, fmtTime(c.createdAt))))))) : null;
 
-    slot.replaceChildren(
+    fill(slot, 
       h("h2", {}, "Workflow ", h("span", { class: "mono", id: "wf-id" }, w.workflowId)),
       actions,
       h("div", { class: "grid2" },
@@ -349,13 +351,13 @@ async function workflowView(route, main, token) {
 
 // ---- Queues.
 async function queuesView(route, main, token) {
-  main.replaceChildren(h("h2", {}, "Queues"), h("div", { id: "queues-slot" }));
+  fill(main, h("h2", {}, "Queues"), h("div", { id: "queues-slot" }));
   const slot = $("#queues-slot");
   const limit = (v) => v === null || v === undefined ? "—" : v;
   const refresh = async () => {
     const { changed, body } = await get("queues");
     if (token !== state.renderToken || (!changed && slot.firstChild)) return;
-    slot.replaceChildren(h("table", { id: "queues" },
+    fill(slot, h("table", { id: "queues" },
       h("thead", {}, h("tr", {}, ["Queue", "Enqueued", "Delayed", "Running", "Concurrency", "Per worker", "Rate limit", "Per partition"].map((t) => h("th", {}, t)))),
       h("tbody", {}, body.map((q) => h("tr", { dataset: { queue: q.name } },
         h("td", {}, h("a", { href: "#/workflows?queue=" + encodeURIComponent(q.name) + "&status=ENQUEUED,PENDING,DELAYED" }, q.name),
@@ -370,11 +372,11 @@ async function queuesView(route, main, token) {
 
 // ---- Application versions and executors.
 async function versionsView(route, main, token) {
-  main.replaceChildren(h("h2", {}, "Application versions"), h("div", { id: "versions-slot" }), h("h2", {}, "Executors with running workflows"), h("div", { id: "executors-slot" }));
+  fill(main, h("h2", {}, "Application versions"), h("div", { id: "versions-slot" }), h("h2", {}, "Executors with running workflows"), h("div", { id: "executors-slot" }));
   const refresh = async () => {
     const { changed, body } = await get("versions");
     if (token !== state.renderToken || (!changed && $("#versions-slot").firstChild)) return;
-    $("#versions-slot").replaceChildren(body.versions.length ? h("table", { id: "versions" },
+    fill($("#versions-slot"), body.versions.length ? h("table", { id: "versions" },
       h("thead", {}, h("tr", {}, ["Version", "", "Registered", "Latest since", "Pending", "Enqueued"].map((t) => h("th", {}, t)))),
       h("tbody", {}, body.versions.map((v) => h("tr", { class: !v.current && v.pending + v.enqueued > 0 ? "highlight" : null, dataset: { version: v.versionName } },
         h("td", { class: "mono" }, h("a", { href: "#/workflows?version=" + encodeURIComponent(v.versionName) }, v.versionName)),
@@ -382,7 +384,7 @@ async function versionsView(route, main, token) {
           !v.current && v.pending + v.enqueued > 0 ? h("span", { class: "tag warn", title: "This process does not run them: keep a process of this version running, or fork them" }, "unfinished work") : null),
         h("td", { class: "mono" }, fmtTime(v.createdAt)), h("td", { class: "mono" }, fmtTime(v.timestamp)),
         h("td", {}, v.current ? "—" : v.pending), h("td", {}, v.current ? "—" : v.enqueued))))) : h("div", { class: "empty" }, "No versions registered."));
-    $("#executors-slot").replaceChildren(body.executors.length ? h("table", { id: "executors" },
+    fill($("#executors-slot"), body.executors.length ? h("table", { id: "executors" },
       h("thead", {}, h("tr", {}, ["Executor", "Version", "Pending workflows"].map((t) => h("th", {}, t)))),
       h("tbody", {}, body.executors.map((e) => h("tr", { class: e.otherVersion ? "highlight" : null },
         h("td", { class: "mono" }, h("a", { href: "#/workflows?status=PENDING&executor=" + encodeURIComponent(e.executorId || "") }, e.executorId || "(none)"), e.thisProcess ? h("span", { class: "tag" }, "this process") : null),
@@ -395,12 +397,12 @@ async function versionsView(route, main, token) {
 
 // ---- Schedules.
 async function schedulesView(route, main, token) {
-  main.replaceChildren(h("h2", {}, "Schedules"), h("div", { id: "schedules-slot" }));
+  fill(main, h("h2", {}, "Schedules"), h("div", { id: "schedules-slot" }));
   const slot = $("#schedules-slot");
   const refresh = async () => {
     const { changed, body } = await get("schedules");
     if (token !== state.renderToken || (!changed && slot.firstChild)) return;
-    slot.replaceChildren(body.length ? h("table", { id: "schedules" },
+    fill(slot, body.length ? h("table", { id: "schedules" },
       h("thead", {}, h("tr", {}, ["Schedule", "Workflow", "Cron", "Status", "Last fired", "Queue", "Backfill"].map((t) => h("th", {}, t)))),
       h("tbody", {}, body.map((s) => h("tr", {},
         h("td", { class: "mono" }, s.scheduleName), h("td", {}, h("a", { href: "#/workflows?name=" + encodeURIComponent(s.workflowName) }, s.workflowName), s.workflowClassName ? h("div", { class: "muted" }, s.workflowClassName) : null),
@@ -419,7 +421,7 @@ document.addEventListener("visibilitychange", () => { if (!document.hidden && st
     state.info = (await get("info")).body;
     $("#whoami").textContent = `${state.info.user} · ${state.info.applicationName || "application"} · version ${state.info.applicationVersion} · executor ${state.info.executorId}`;
   } catch (e) {
-    $("#main").replaceChildren(h("div", { class: "empty error" }, "The dashboard's API refused or failed: " + e.message));
+    fill($("#main"), h("div", { class: "empty error" }, "The dashboard's API refused or failed: " + e.message));
     return;
   }
   await show();
