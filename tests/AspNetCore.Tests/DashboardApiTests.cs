@@ -369,4 +369,28 @@ public sealed class DashboardApiTests(string engine)
         Assert.That(info.GetProperty("user").GetString(), Is.EqualTo("olga"));
         Assert.That(info.GetProperty("refreshIntervalMs").GetInt32(), Is.EqualTo(3000));
     }
+
+    [Test]
+    public async Task Work_left_for_another_application_version_is_flagged_in_the_list_and_the_versions()
+    {
+        using (_runtime.Use())
+        {
+            await DBOS.EnqueueAsync("reports", () => DashboardTestWorkflows.AwaitDecision(), new WorkflowOptions { WorkflowId = "old-version-1", ApplicationVersion = "v-old" });
+        }
+
+        // This process runs another version: it leaves the workflow ENQUEUED.
+        var row = (await GetJsonAsync("/dbos/api/workflows?prefix=old-version-")).GetProperty("workflows").EnumerateArray().Single();
+        Assert.That(row.GetProperty("status").GetString(), Is.EqualTo("ENQUEUED"));
+        Assert.That(row.GetProperty("applicationVersion").GetString(), Is.EqualTo("v-old"));
+        Assert.That(row.GetProperty("otherVersion").GetBoolean(), Is.True);
+
+        var versions = (await GetJsonAsync("/dbos/api/versions")).GetProperty("versions").EnumerateArray().ToArray();
+        var old = versions.Single(v => v.GetProperty("versionName").GetString() == "v-old");
+        Assert.That(old.GetProperty("enqueued").GetInt64(), Is.EqualTo(1));
+        Assert.That(old.GetProperty("registered").GetBoolean(), Is.False);
+        Assert.That(old.GetProperty("current").GetBoolean(), Is.False);
+        Assert.That(versions.Single(v => v.GetProperty("current").GetBoolean()).GetProperty("versionName").GetString(), Is.EqualTo(_runtime.ApplicationVersion));
+        var reports = (await GetJsonAsync("/dbos/api/queues")).EnumerateArray().Single(q => q.GetProperty("name").GetString() == "reports");
+        Assert.That(reports.GetProperty("enqueued").GetInt64(), Is.EqualTo(1));
+    }
 }

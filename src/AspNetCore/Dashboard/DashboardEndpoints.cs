@@ -230,13 +230,16 @@ internal sealed class DashboardEndpoints
         var backlog = (await runtime.CountOtherVersionsAsync(cancel).ConfigureAwait(false)).ToDictionary(b => b.Version, StringComparer.Ordinal);
         var executors = await runtime.CountExecutorActivityAsync(cancel).ConfigureAwait(false);
         var latest = versions.Count > 0 ? versions[0].VersionName : null;
-        var view = new VersionsView(runtime.ApplicationVersion, runtime.ExecutorId,
-            versions.Select(v =>
-            {
-                backlog.TryGetValue(v.VersionName, out var left);
-                return new VersionView(v.VersionName, v.VersionId, v.Timestamp, v.CreatedAt, v.VersionName == latest,
-                    v.VersionName == runtime.ApplicationVersion, left.Pending, left.Enqueued);
-            }).ToList(),
+        var views = versions.Select(v =>
+        {
+            backlog.Remove(v.VersionName, out var left);
+            return new VersionView(v.VersionName, v.VersionId, true, v.Timestamp, v.CreatedAt, v.VersionName == latest,
+                v.VersionName == runtime.ApplicationVersion, left.Pending, left.Enqueued);
+        }).ToList();
+
+        // Work may name a version no process registered here (enqueued for it by a client, or its rows were cleaned up).
+        views.AddRange(backlog.Values.Select(b => new VersionView(b.Version, null, false, null, null, false, false, b.Pending, b.Enqueued)));
+        var view = new VersionsView(runtime.ApplicationVersion, runtime.ExecutorId, views,
             executors.Select(e => new ExecutorView(e.ExecutorId, e.ApplicationVersion, e.Pending, e.ExecutorId == runtime.ExecutorId && e.ApplicationVersion == runtime.ApplicationVersion,
                 e.ApplicationVersion is { Length: > 0 } version && version != runtime.ApplicationVersion)).ToList());
         await WriteAsync(http, view, DashboardJsonContext.Default.VersionsView).ConfigureAwait(false);

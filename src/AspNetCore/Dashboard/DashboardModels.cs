@@ -76,7 +76,8 @@ internal sealed record QueueView(
     long Delayed,
     long Pending);
 
-internal sealed record VersionView(string VersionName, string VersionId, DateTimeOffset Timestamp, DateTimeOffset CreatedAt, bool Latest, bool Current, long Pending, long Enqueued);
+/// <summary>A version: registered (with its times), or only named by unfinished workflows (<see cref="Registered"/> false).</summary>
+internal sealed record VersionView(string VersionName, string? VersionId, bool Registered, DateTimeOffset? Timestamp, DateTimeOffset? CreatedAt, bool Latest, bool Current, long Pending, long Enqueued);
 
 internal sealed record ExecutorView(string? ExecutorId, string? ApplicationVersion, long Pending, bool ThisProcess, bool OtherVersion);
 

@@ -381,6 +381,7 @@ async function versionsView(route, main, token) {
       h("tbody", {}, body.versions.map((v) => h("tr", { class: !v.current && v.pending + v.enqueued > 0 ? "highlight" : null, dataset: { version: v.versionName } },
         h("td", { class: "mono" }, h("a", { href: "#/workflows?version=" + encodeURIComponent(v.versionName) }, v.versionName)),
         h("td", {}, v.current ? h("span", { class: "tag" }, "this process") : null, v.latest ? h("span", { class: "tag" }, "latest") : null,
+          v.registered ? null : h("span", { class: "tag", title: "Named by unfinished workflows; no process of it registered here" }, "not registered"),
           !v.current && v.pending + v.enqueued > 0 ? h("span", { class: "tag warn", title: "This process does not run them: keep a process of this version running, or fork them" }, "unfinished work") : null),
         h("td", { class: "mono" }, fmtTime(v.createdAt)), h("td", { class: "mono" }, fmtTime(v.timestamp)),
         h("td", {}, v.current ? "—" : v.pending), h("td", {}, v.current ? "—" : v.enqueued))))) : h("div", { class: "empty" }, "No versions registered."));
