@@ -127,6 +127,9 @@ async function show() {
     a.classList.toggle("active", a.dataset.view === (route.name === "workflow" ? "workflows" : route.name));
   }
   state.view = { route, view, token, refresh: null };
+  // A message outlives the navigation only when an action navigated (fork, delete).
+  if (!state.keepFlash) $("#flash").hidden = true;
+  state.keepFlash = false;
   const main = $("#main");
   try {
     await view(route, main, token);
@@ -231,8 +234,8 @@ async function workflowView(route, main, token) {
     try {
       const result = await post(`workflows/${enc}/${action}${body && body.children ? "?children=true" : ""}`, body && body.fork);
       flash(result.message + (result.status ? ` Status: ${result.status}.` : ""));
-      if (action === "delete") { location.hash = "#/workflows"; return; }
-      if (action === "fork" && result.newWorkflowId) { location.hash = "#/workflow/" + encodeURIComponent(result.newWorkflowId); return; }
+      if (action === "delete") { state.keepFlash = true; location.hash = "#/workflows"; return; }
+      if (action === "fork" && result.newWorkflowId) { state.keepFlash = true; location.hash = "#/workflow/" + encodeURIComponent(result.newWorkflowId); return; }
       await refresh(true);
     } catch (e) { flash(`Could not ${action} ${id}: ${e.message}`, true); }
   };
