@@ -90,7 +90,7 @@ public sealed class DashboardBrowserTests
         var runtime = _factory.Services.GetRequiredService<DbosRuntime>();
         using (var http = new HttpClient { BaseAddress = new Uri(BaseAddress) })
         {
-            foreach (var (path, user, role) in new[] { ("/orders/41", "alice", "customer"), ("/refunds/7", "bob", "customer"), ("/orders/42", "carol", "customer") })
+            foreach (var (path, user, role) in new[] { ("/orders/41", "alice", "customer"), ("/refunds/8", "dave", "customer"), ("/refunds/7", "bob", "customer"), ("/orders/42", "carol", "customer") })
             {
                 using var request = new HttpRequestMessage(HttpMethod.Post, path);
                 request.Headers.Add("X-Demo-User", user);
@@ -103,20 +103,21 @@ public sealed class DashboardBrowserTests
         using (runtime.Use())
         {
             Assert.That(await DBOS.GetEventAsync<string>("refund-7", "status", TimeSpan.FromSeconds(60)), Is.EqualTo("awaiting approval"));
+            Assert.That(await DBOS.GetEventAsync<string>("refund-8", "status", TimeSpan.FromSeconds(60)), Is.EqualTo("awaiting approval"));
         }
 
         await WaitForStatusAsync(runtime, "order-42", WorkflowStatuses.Success);
         await using var browser = await HeadlessChromium.LaunchAsync(executable, 1400, 900);
         await browser.SetExtraHeadersAsync(new Dictionary<string, string> { ["X-Demo-User"] = "olga", ["X-Demo-Roles"] = "admin" });
         await browser.NavigateAsync(BaseAddress + "/dbos/");
-        await browser.WaitForAsync("document.querySelectorAll('#workflows tbody tr').length === 3", "the three workflows", Shot("failed-list.png"));
+        await browser.WaitForAsync("document.querySelectorAll('#workflows tbody tr').length === 4", "the four workflows", Shot("failed-list.png"));
         await browser.WaitForAsync("document.querySelector('#whoami').textContent.startsWith('olga')", "the signed-in admin", Shot("failed-whoami.png"));
         await SaveAsync(browser, "1-workflows.png", "The workflows list");
 
         // Find it: the ID prefix filter, applied with the button.
-        await browser.TypeAsync("#filter-prefix", "refund-");
+        await browser.TypeAsync("#filter-prefix", "refund-7");
         await browser.ClickAsync("#filter-apply");
-        await browser.WaitForAsync("location.hash.includes('prefix=refund-') && document.querySelectorAll('#workflows tbody tr').length === 1 && document.querySelector('tr[data-workflow-id=\"refund-7\"]')",
+        await browser.WaitForAsync("location.hash.includes('prefix=refund-7') && document.querySelectorAll('#workflows tbody tr').length === 1 && document.querySelector('tr[data-workflow-id=\"refund-7\"]')",
             "only refund-7 after filtering", Shot("failed-filter.png"));
         await browser.ClickAsync("tr[data-workflow-id=\"refund-7\"] a");
         await browser.WaitForAsync("document.querySelector('#wf-status [data-status=\"PENDING\"]') && document.querySelector('#events')?.textContent.includes('awaiting approval')",
@@ -152,7 +153,7 @@ public sealed class DashboardBrowserTests
         await SaveAsync(browser, "6-finished.png", "The finished refund");
 
         await browser.ClickAsync("header nav a[data-view=\"queues\"]");
-        await browser.WaitForAsync("document.querySelector('#queues tr[data-queue=\"refunds\"]')", "the queues", Shot("failed-queues.png"));
+        await browser.WaitForAsync("document.querySelector('#queues tr[data-queue=\"refunds\"]')?.children[3].textContent === '1'", "the refunds queue running refund-8", Shot("failed-queues.png"));
         await SaveAsync(browser, "7-queues.png", "Queues");
         await browser.ClickAsync("header nav a[data-view=\"versions\"]");
         await browser.WaitForAsync("document.querySelector('#versions tbody tr')", "the versions", Shot("failed-versions.png"));
