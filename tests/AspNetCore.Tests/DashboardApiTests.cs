@@ -311,6 +311,16 @@ public sealed class DashboardApiTests(string engine)
             Assert.That(conflict.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
         }
 
+        await StartAsync("finished-1", () => DashboardTestWorkflows.Report(3));
+        await WaitForStatusAsync("finished-1", WorkflowStatuses.Success);
+        foreach (var action in new[] { "cancel", "resume" })
+        {
+            using var refused = await PostActionAsync($"/dbos/api/workflows/finished-1/{action}");
+            var body = await refused.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.That(body.GetProperty("status").GetString(), Is.EqualTo("SUCCESS"), action);
+            Assert.That(body.GetProperty("message").GetString(), Does.Contain("It had finished (SUCCESS): left as it is"), action);
+        }
+
         foreach (var id in new[] { forkId, "waiting-4" })
         {
             using var delete = await PostActionAsync($"/dbos/api/workflows/{id}/delete");

@@ -274,12 +274,16 @@ internal sealed class DashboardEndpoints
             switch (action)
             {
                 case "cancel":
+                    var finished = await FinishedAsync(runtime, id, cancel).ConfigureAwait(false);
                     await runtime.CancelWorkflowAsync(id, children, cancel).ConfigureAwait(false);
-                    result = await AfterAsync(runtime, id, action, null, children ? "Cancelled, with its children." : "Cancelled.", cancel).ConfigureAwait(false);
+                    result = await AfterAsync(runtime, id, action, null,
+                        finished is not null ? $"It had finished ({finished}): left as it is." : children ? "Cancelled, with its children." : "Cancelled.", cancel).ConfigureAwait(false);
                     break;
                 case "resume":
+                    var done = await FinishedAsync(runtime, id, cancel).ConfigureAwait(false);
                     await runtime.ResumeWorkflowAsync(id, cancellationToken: cancel).ConfigureAwait(false);
-                    result = await AfterAsync(runtime, id, action, null, "Resumed: it runs again from its last checkpoint.", cancel).ConfigureAwait(false);
+                    result = await AfterAsync(runtime, id, action, null,
+                        done is not null ? $"It had finished ({done}): left as it is; fork it to run it again." : "Resumed: it runs again from its last completed step.", cancel).ConfigureAwait(false);
                     break;
                 case "delete":
                     await runtime.DeleteWorkflowAsync(id, children, cancel).ConfigureAwait(false);
@@ -302,6 +306,14 @@ internal sealed class DashboardEndpoints
         _audit.LogInformation("Dashboard: {User} did {Action} on workflow {WorkflowId} (from {RemoteAddress}): {Outcome}",
             user, action, id, http.Connection.RemoteIpAddress?.ToString() ?? "-", result.Message);
         await WriteAsync(http, result, DashboardJsonContext.Default.ActionResult).ConfigureAwait(false);
+    }
+
+    /// <summary>SUCCESS or ERROR when the workflow finished (cancel and resume leave it so), else null.</summary>
+    /// <exception cref="NonExistentWorkflowException">No workflow has this ID.</exception>
+    private static async Task<string?> FinishedAsync(DbosRuntime runtime, string id, CancellationToken cancel)
+    {
+        var status = await runtime.GetWorkflowStatusAsync(id, cancel).ConfigureAwait(false) ?? throw new NonExistentWorkflowException(id);
+        return status.Status is WorkflowStatuses.Success or WorkflowStatuses.Error ? status.Status : null;
     }
 
     private static async Task<ActionResult> AfterAsync(DbosRuntime runtime, string id, string action, string? newId, string message, CancellationToken cancel)
