@@ -40,6 +40,12 @@ public sealed class DashboardApiTests(string engine)
     [TearDown]
     public async Task Stop()
     {
+        // Workflows still waiting would hold the shutdown for its grace period.
+        foreach (var waiting in await _runtime.ListWorkflowsAsync(new WorkflowFilter { Statuses = [WorkflowStatuses.Pending], LoadInput = false, LoadOutput = false }))
+        {
+            await _runtime.CancelWorkflowAsync(waiting.WorkflowId);
+        }
+
         _client.Dispose();
         await _app.DisposeAsync();
         await _database.DropAsync();
@@ -71,11 +77,21 @@ public sealed class DashboardApiTests(string engine)
         }
     }
 
+    /// <summary>Waits (bounded) until the database holds the workflow's event, read through the dashboard's own API.</summary>
     private async Task WaitForEventAsync(string id, string key)
     {
-        using (_runtime.Use())
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
         {
-            Assert.That(await DBOS.GetEventAsync<string>(id, key, TimeSpan.FromSeconds(60)), Is.Not.Null, $"{id} never set event {key}");
+            using var response = await _client.GetAsync($"/dbos/api/workflows/{id}/events");
+            if (response.StatusCode == HttpStatusCode.OK
+                && (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("events").EnumerateArray().Any(e => e.GetProperty("key").GetString() == key))
+            {
+                return;
+            }
+
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), $"{id} never set event {key}");
+            await Task.Delay(50);
         }
     }
 
