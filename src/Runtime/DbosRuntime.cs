@@ -522,6 +522,8 @@ public sealed partial class DbosRuntime : IAsyncDisposable
     {
         SetWorkflowID.Validate(workflowId, nameof(workflowId));
         var delay = TimeSpan.FromMilliseconds(20);
+        // Waiting for the workflow to be created is waiting for an outcome: a test clock may skip to the schedule tick that creates it.
+        using var awaiting = existingWorkflow || DbosAmbient.Current?.Workflow is not null ? null : Options.Hooks?.AwaitingOutcome(workflowId);
         while (true)
         {
             if (_active.ContainsKey(workflowId))
@@ -766,7 +768,8 @@ public sealed partial class DbosRuntime : IAsyncDisposable
     /// instead of leaving it PENDING with nobody to run it. Fenced by the claim's owner token.</summary>
     internal async Task RecordFailureAsync(WorkflowStatusRow row, Exception error)
     {
-        var outcome = new WorkflowOutcome(WorkflowStatuses.Error, null, WorkflowExecutor.SerializeError(this, error), Serializer.Name, Options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds());
+        var serializer = row.Serialization == SuperJson.FormatName ? SerializerFor(row.Serialization) : Serializer; // as WorkflowEnvironment.OutcomeSerializer
+        var outcome = new WorkflowOutcome(WorkflowStatuses.Error, null, WorkflowExecutor.SerializeError(serializer, error), serializer.Name, Options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds());
         await DbRetry.RunAsync(this, "record workflow failure", token => Database.RecordWorkflowOutcomeAsync(row.WorkflowId, row.OwnerXid ?? string.Empty, outcome, token)).ConfigureAwait(false);
     }
 
