@@ -155,6 +155,7 @@ public sealed class DashboardApiTests(string engine)
         var created = (await _runtime.GetWorkflowStatusAsync("report-2"))!.CreatedAt;
         var window = await GetJsonAsync($"/dbos/api/workflows?prefix=report-&name=Report&from={Uri.EscapeDataString(created.ToString("O"))}&to={Uri.EscapeDataString(created.ToString("O"))}");
         Assert.That(Ids(window), Is.EqualTo(new[] { "report-2" }), "the time bounds are inclusive");
+        Assert.That(Ids(await GetJsonAsync("/dbos/api/workflows?app=another-application")), Is.Empty, "only that application's workflows");
         var all = await GetJsonAsync("/dbos/api/workflows?name=Summarize");
         Assert.That(all.GetProperty("workflows").EnumerateArray().Select(w => w.GetProperty("parentWorkflowId").GetString()), Is.EquivalentTo(new[] { "report-1", "report-2", "report-3" }));
     }

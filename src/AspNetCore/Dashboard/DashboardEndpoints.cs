@@ -125,6 +125,7 @@ internal sealed class DashboardEndpoints
             ApplicationVersion = Text(query, "version"),
             ExecutorId = Text(query, "executor"),
             ParentWorkflowId = Text(query, "parent"),
+            ApplicationName = Text(query, "app"),
             CreatedAfter = Time(query, "from"),
             CreatedBefore = Time(query, "to"),
             SortDescending = true,

@@ -157,7 +157,7 @@ async function workflowsView(route, main, token) {
   const limit = Number(p.get("limit") || 50);
   const offset = Number(p.get("offset") || 0);
   const query = new URLSearchParams();
-  for (const key of ["status", "name", "queue", "prefix", "from", "to", "user", "version", "executor", "parent"]) {
+  for (const key of ["status", "name", "queue", "prefix", "from", "to", "user", "version", "executor", "app", "parent"]) {
     if (p.get(key)) query.set(key, key === "from" || key === "to" ? new Date(p.get(key)).toISOString() : p.get(key));
   }
   query.set("limit", limit);
@@ -180,7 +180,7 @@ async function workflowsView(route, main, token) {
     h("label", {}, "Status", statusSelect),
     field("Workflow ID prefix", "prefix"), field("Name", "name"), field("Queue", "queue"),
     field("Created from", "from", "datetime-local"), field("Created to", "to", "datetime-local"),
-    field("User", "user"), field("Version", "version"), field("Executor", "executor"),
+    field("User", "user"), field("Version", "version"), field("Executor", "executor"), field("Application", "app"),
     h("div", { class: "actions" }, h("button", { type: "submit", class: "primary", id: "filter-apply" }, "Filter"),
       h("button", { type: "button", onclick: () => { location.hash = "#/workflows"; } }, "Clear")));
 
