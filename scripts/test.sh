@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh machine: starts a throwaway PostgreSQL (installing it if missing), builds the
-# solution once, runs all test projects against real PostgreSQL and real SQLite files, stops PostgreSQL,
+# solution once, runs all test projects against real PostgreSQL and real SQLite files (and the dashboard in headless
+# Chromium, installed if missing), stops PostgreSQL,
 # and prints a closing line "N passed, N failed".
 #   bash scripts/test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Sqlite]
 set -euo pipefail
@@ -13,6 +14,18 @@ DBOS_TEST_POSTGRES_URL=$(bash scripts/postgres.sh start)
 export DBOS_TEST_POSTGRES_URL
 trap 'bash "$root/scripts/postgres.sh" stop >/dev/null 2>&1 || true' EXIT
 echo "PostgreSQL for the tests: $DBOS_TEST_POSTGRES_URL"
+
+# The dashboard's browser test drives Debian's headless Chromium (tests/AspNetCore.Tests/Browser); install it when missing.
+if [ -z "${DBOS_CHROMIUM:-}" ] && [ "${DBOS_SKIP_BROWSER_TESTS:-}" != "1" ] \
+  && ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "test.sh: installing Chromium for the dashboard's browser test..." >&2
+    DEBIAN_FRONTEND=noninteractive apt-get update -q >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >&2
+  else
+    echo "test.sh: Chromium is missing and this is not root: the browser test will fail (apt-get install chromium, or DBOS_SKIP_BROWSER_TESTS=1)." >&2
+  fi
+fi
 
 dotnet build Workflows.sln -c Release -nologo -clp:ErrorsOnly
 

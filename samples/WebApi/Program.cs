@@ -16,6 +16,8 @@ using OpenTelemetry.Trace;
 // then, in another terminal:
 //   curl -s -X POST -H 'X-Demo-User: alice' -H 'X-Demo-Roles: customer' http://127.0.0.1:5080/orders/42
 //   curl -s http://127.0.0.1:5080/workflows/order-42/events/status
+// and open the dashboard at http://127.0.0.1:5080/dbos/ (the demo lets anonymous callers in from this machine; others need
+// the role admin: X-Demo-User and X-Demo-Roles: admin headers).
 // Settings (appsettings.json, environment variables such as Dbos__SystemDatabaseUrl, or --Dbos:SystemDatabaseUrl=...):
 //   Dbos:SystemDatabaseUrl   default: the SQLite file webapi_system.sqlite; a postgresql:// URL for PostgreSQL
 //   Tracing:Console          default: true; spans (ASP.NET Core requests, DBOS workflows and steps) printed to the console
@@ -28,11 +30,14 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(
 
 // The "Dbos" section of the configuration (docs/configuration.md): SystemDatabaseUrl and ApplicationName here.
 builder.Services
-    .AddDbos(builder.Configuration.GetSection("Dbos"))
+    .AddDbos(builder.Configuration.GetSection("Dbos"), dbos => dbos.AddQueue(RefundWorkflows.Queue))
     .AddDbosAspNetCore();
 
 builder.Services.AddAuthentication(DemoAuthenticationHandler.SchemeName)
     .AddScheme<AuthenticationSchemeOptions, DemoAuthenticationHandler>(DemoAuthenticationHandler.SchemeName, null);
+
+// Who may open the DBOS dashboard: admins.
+builder.Services.AddAuthorization(authorization => authorization.AddPolicy("dbos-dashboard", policy => policy.RequireRole("admin")));
 
 builder.Services.AddOpenTelemetry().WithTracing(tracer =>
 {
@@ -47,6 +52,13 @@ var app = builder.Build();
 app.UseAuthentication();
 app.UseDbos();
 
+// The DBOS dashboard at /dbos/: admins, and (Dashboard:AllowAnonymousOnLocalhost, default true here) anyone on this machine.
+app.MapDbosDashboard("/dbos", dashboard =>
+{
+    dashboard.AuthorizationPolicy = "dbos-dashboard";
+    dashboard.AllowAnonymousOnLocalhost = app.Configuration.GetValue("Dashboard:AllowAnonymousOnLocalhost", true);
+});
+
 // Starts the order workflow (ID "order-{id}": posting twice does not order twice) and answers at once.
 app.MapPost("/orders/{id:int}", async (int id) =>
 {
@@ -57,6 +69,25 @@ app.MapPost("/orders/{id:int}", async (int id) =>
     }
 
     return Results.Accepted($"/workflows/{handle.WorkflowId}", new { workflowId = handle.WorkflowId });
+});
+
+// Asks for a refund: enqueued on the "refunds" queue, it waits for a decision (POST /refunds/{id}/decision/approve).
+app.MapPost("/refunds/{id:int}", async (int id, decimal? amount) =>
+{
+    WorkflowHandle<string> handle;
+    using (new SetWorkflowID($"refund-{id}"))
+    {
+        handle = await DBOS.EnqueueAsync(RefundWorkflows.Queue, () => RefundWorkflows.Refund(id, amount ?? 10m));
+    }
+
+    return Results.Accepted($"/workflows/{handle.WorkflowId}", new { workflowId = handle.WorkflowId });
+});
+
+// Decides a waiting refund: "approve" or anything else (rejected).
+app.MapPost("/refunds/{id:int}/decision/{decision}", async (int id, string decision) =>
+{
+    await DBOS.SendAsync($"refund-{id}", decision, "decision");
+    return Results.Accepted($"/workflows/refund-{id}", new { workflowId = $"refund-{id}", decision });
 });
 
 // The latest value of a workflow's event, waiting up to ?timeoutSeconds= (default 0) for it; 404 when it is not set.
