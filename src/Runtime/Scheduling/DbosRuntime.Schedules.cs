@@ -35,7 +35,8 @@ public sealed partial class DbosRuntime
         var workflow = WorkflowRegistry.Global.Find(className, workflowName);
         if (workflow is null)
         {
-            var elsewhere = owner is not null && !string.Equals(owner, Options.ApplicationName, StringComparison.Ordinal);
+            // A client has no workflows: it stores the name, as DBOS's clients do, for the processes that have it.
+            var elsewhere = IsClient || (owner is not null && !string.Equals(owner, Options.ApplicationName, StringComparison.Ordinal));
             if (!elsewhere)
             {
                 var candidates = WorkflowRegistry.Global.All.Where(w => w.Name == workflowName).Select(w => w.ClassName).ToList();
