@@ -253,6 +253,17 @@ public sealed class DbosClient : IAsyncDisposable
     public async Task<WorkflowSchedule?> GetScheduleAsync(string scheduleName, CancellationToken cancellationToken = default)
         => await (await ConnectedAsync(cancellationToken).ConfigureAwait(false)).GetScheduleAsync(scheduleName, cancellationToken).ConfigureAwait(false);
 
+    /// <summary>Creates or replaces a set of stored schedules at once, as <see cref="DbosRuntime.ApplySchedulesAsync"/> does; a workflow
+    /// this process does not reference is stored by name, as in <see cref="CreateScheduleAsync"/>.</summary>
+    /// <exception cref="ArgumentException">A schedule of the set is refused, a name appears twice, or a name is taken by another
+    /// application's schedule; nothing is applied.</exception>
+    public async Task ApplySchedulesAsync(IEnumerable<ScheduleDefinition> schedules, CancellationToken cancellationToken = default)
+        => await (await ConnectedAsync(cancellationToken).ConfigureAwait(false)).ApplySchedulesAsync(schedules, cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc cref="DbosRuntime.UpdateScheduleAsync(string, ScheduleUpdate, CancellationToken)"/>
+    public async Task UpdateScheduleAsync(string scheduleName, ScheduleUpdate update, CancellationToken cancellationToken = default)
+        => await (await ConnectedAsync(cancellationToken).ConfigureAwait(false)).UpdateScheduleAsync(scheduleName, update, cancellationToken).ConfigureAwait(false);
+
     /// <inheritdoc cref="DbosRuntime.PauseScheduleAsync(string, CancellationToken)"/>
     public async Task PauseScheduleAsync(string scheduleName, CancellationToken cancellationToken = default)
         => await (await ConnectedAsync(cancellationToken).ConfigureAwait(false)).PauseScheduleAsync(scheduleName, cancellationToken).ConfigureAwait(false);

@@ -234,6 +234,15 @@ internal sealed class Scheduler
         }
     }
 
+    /// <summary>The definition the schedule's loop fires (<see cref="ScheduleRow.Signature"/>), or null when none fires it.</summary>
+    internal string? WatchedSignature(string scheduleName)
+    {
+        lock (_dynamic)
+        {
+            return _dynamic.TryGetValue(scheduleName, out var loop) ? loop.Signature : null;
+        }
+    }
+
     /// <summary>Fires the ticks after <paramref name="from"/> (the time the loop was started) until stopped.</summary>
     private async Task RunLoopAsync(Definition definition, DateTimeOffset from, CancellationToken token)
     {
