@@ -522,6 +522,8 @@ public sealed partial class DbosRuntime : IAsyncDisposable
     {
         SetWorkflowID.Validate(workflowId, nameof(workflowId));
         var delay = TimeSpan.FromMilliseconds(20);
+        // Waiting for the workflow to be created is waiting for an outcome: a test clock may skip to the schedule tick that creates it.
+        using var awaiting = existingWorkflow || DbosAmbient.Current?.Workflow is not null ? null : Options.Hooks?.AwaitingOutcome(workflowId);
         while (true)
         {
             if (_active.ContainsKey(workflowId))

@@ -22,7 +22,8 @@ public sealed partial class DbosRuntime
     private readonly ConcurrentDictionary<string, WorkflowContext> _running = new(StringComparer.Ordinal);
     private WorkflowManagement? _management;
 
-    internal WorkflowManagement Management => _management ??= new WorkflowManagement(Database, SerializerFor, Options.TimeProvider, Options.ApplicationName);
+    internal WorkflowManagement Management => _management ??= new WorkflowManagement(Database, SerializerFor, Options.TimeProvider, Options.ApplicationName,
+        Options.ApplicationDatabase is null ? null : (ids, token) => Transactions.ApplicationDatabase.For(this, "purge").PurgeOutputsAsync(ids, token));
 
     private long NowMs() => Options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
 
