@@ -62,7 +62,7 @@ internal sealed class WorkflowManagement
             WorkflowIds = filter?.WorkflowIds, WorkflowIdPrefix = filter?.WorkflowIdPrefix, Statuses = filter?.Statuses, Name = filter?.Name,
             ClassName = filter?.ClassName, CreatedAfter = filter?.CreatedAfter, CreatedBefore = filter?.CreatedBefore, CompletedAfter = filter?.CompletedAfter,
             CompletedBefore = filter?.CompletedBefore, DequeuedAfter = filter?.DequeuedAfter, DequeuedBefore = filter?.DequeuedBefore,
-            ApplicationVersion = filter?.ApplicationVersion, ExecutorId = filter?.ExecutorId, AuthenticatedUser = filter?.AuthenticatedUser,
+            ApplicationVersion = filter?.ApplicationVersion, ApplicationName = filter?.ApplicationName, ExecutorId = filter?.ExecutorId, AuthenticatedUser = filter?.AuthenticatedUser,
             QueueName = filter?.QueueName, QueuesOnly = true, ParentWorkflowId = filter?.ParentWorkflowId, ForkedFrom = filter?.ForkedFrom,
             WasForkedFrom = filter?.WasForkedFrom, HasParent = filter?.HasParent, Limit = filter?.Limit, Offset = filter?.Offset,
             SortDescending = filter?.SortDescending ?? false, LoadInput = filter?.LoadInput ?? true, LoadOutput = false,
