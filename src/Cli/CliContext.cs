@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace Dbos.Cli;
 
@@ -188,5 +189,20 @@ internal sealed class CliContext
     public async Task WriteJsonAsync<T>(T value)
     {
         await Output.WriteLineAsync(JsonSerializer.Serialize(value, CliJson.Options));
+    }
+
+    /// <summary>How a command that shows rows ends: their JSON with <c>--json</c>, else the table for people.</summary>
+    public async Task<int> ShowAsync<TJson>(ParseResult parse, Func<TJson> json, Func<DateTimeOffset, IRenderable> table)
+    {
+        if (parse.GetValue(Json))
+        {
+            await WriteJsonAsync(json());
+        }
+        else
+        {
+            CreateConsole().Write(table(DateTimeOffset.UtcNow));
+        }
+
+        return ExitCodes.Ok;
     }
 }

@@ -54,6 +54,37 @@ internal sealed record StepJson(int FunctionId, string Name, string? ChildWorkfl
         CliJson.Payload(s.SerializedOutput), CliJson.Payload(s.SerializedError));
 }
 
+/// <summary>A stored schedule as <c>--json</c> writes it: the <c>workflow_schedules</c> row, its context as JSON.</summary>
+internal sealed record ScheduleJson(
+    string ScheduleId, string ScheduleName, string Status, string WorkflowName, string? WorkflowClassName, string Cron, string? TimeZone,
+    string? Queue, string? ApplicationName, bool AutomaticBackfill, DateTimeOffset? LastFiredAt, JsonNode? Context)
+{
+    public static ScheduleJson From(WorkflowSchedule s) => new(
+        s.ScheduleId, s.ScheduleName, Format.ScheduleStatus(s.Status), s.WorkflowName, s.WorkflowClassName, s.Cron, s.TimeZone, s.Queue,
+        s.ApplicationName, s.AutomaticBackfill, s.LastFiredAt?.ToUniversalTime(), s.GetContext<JsonNode>());
+}
+
+/// <summary>A registered application version as <c>--json</c> writes it.</summary>
+internal sealed record VersionJson(string VersionName, string VersionId, bool Latest, DateTimeOffset Timestamp, DateTimeOffset CreatedAt, string? ApplicationName)
+{
+    public static IReadOnlyList<VersionJson> From(IReadOnlyList<ApplicationVersionInfo> versions)
+        => versions.Select((v, i) => new VersionJson(v.VersionName, v.VersionId, IsLatest(versions, i), v.Timestamp.ToUniversalTime(), v.CreatedAt.ToUniversalTime(), v.ApplicationName)).ToList();
+
+    /// <summary>The list is latest first, so a version is its application's latest when no earlier row has the same application.</summary>
+    public static bool IsLatest(IReadOnlyList<ApplicationVersionInfo> versions, int index)
+    {
+        for (var i = 0; i < index; i++)
+        {
+            if (string.Equals(versions[i].ApplicationName, versions[index].ApplicationName, StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}
+
 /// <summary>Tables for people: statuses in colour, times relative and absolute.</summary>
 internal static class Format
 {
@@ -181,6 +212,72 @@ internal static class Format
             var duration = s.StartedAt is { } start && s.CompletedAt is { } end ? $"{(end - start).TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)} ms" : "";
             var result = s.SerializedError is not null ? "[red]" + Short(s.SerializedError) + "[/]" : Short(s.SerializedOutput);
             table.AddRow(s.FunctionId.ToString(CultureInfo.InvariantCulture), Text(s.Name), Text(s.ChildWorkflowId), Text(Time(s.StartedAt, now)), duration, result);
+        }
+
+        return table;
+    }
+
+    /// <summary>The status as DBOS stores it: <c>ACTIVE</c> or <c>PAUSED</c>.</summary>
+    public static string ScheduleStatus(ScheduleStatus status) => status == Dbos.ScheduleStatus.Paused ? "PAUSED" : "ACTIVE";
+
+    private static string ScheduleStatusMarkup(ScheduleStatus status) => status == Dbos.ScheduleStatus.Paused ? "[grey]PAUSED[/]" : "[green]ACTIVE[/]";
+
+    public static Table ScheduleTable(IEnumerable<WorkflowSchedule> schedules, DateTimeOffset now)
+    {
+        var table = new Table().Border(TableBorder.Rounded);
+        foreach (var column in new[] { "Schedule", "Status", "Workflow", "Class", "Cron", "Time zone", "Queue", "Last fired" })
+        {
+            table.AddColumn(new TableColumn(column).NoWrap());
+        }
+
+        foreach (var s in schedules)
+        {
+            table.AddRow(Text(s.ScheduleName), ScheduleStatusMarkup(s.Status), Text(s.WorkflowName), Text(s.WorkflowClassName), Text(s.Cron),
+                Text(s.TimeZone ?? "UTC"), Text(s.Queue), Text(Time(s.LastFiredAt, now)));
+        }
+
+        return table;
+    }
+
+    public static Grid ScheduleDetails(WorkflowSchedule s, DateTimeOffset now)
+    {
+        var grid = new Grid().AddColumn(new GridColumn().NoWrap()).AddColumn();
+        void Row(string label, string? markup)
+        {
+            if (!string.IsNullOrEmpty(markup))
+            {
+                grid.AddRow($"[bold]{label}[/]", markup);
+            }
+        }
+
+        Row("Schedule", Text(s.ScheduleName));
+        Row("Schedule ID", Text(s.ScheduleId));
+        Row("Status", ScheduleStatusMarkup(s.Status));
+        Row("Workflow", Text(s.WorkflowName));
+        Row("Class", Text(s.WorkflowClassName));
+        Row("Cron", Text(s.Cron));
+        Row("Time zone", Text(s.TimeZone ?? "UTC"));
+        Row("Queue", Text(s.Queue));
+        Row("App name", Text(s.ApplicationName));
+        Row("Automatic backfill", s.AutomaticBackfill ? "yes" : "no");
+        Row("Last fired", Text(Time(s.LastFiredAt, now)));
+        Row("Context", Short(s.GetContext<JsonNode>()?.ToJsonString(), 200));
+        return grid;
+    }
+
+    /// <summary>The versions latest first, as <see cref="DbosClient.ListApplicationVersionsAsync"/> returns them.</summary>
+    public static Table VersionTable(IReadOnlyList<ApplicationVersionInfo> versions, DateTimeOffset now)
+    {
+        var table = new Table().Border(TableBorder.Rounded);
+        foreach (var column in new[] { "Version", "Latest", "Application", "Made latest", "Registered" })
+        {
+            table.AddColumn(new TableColumn(column).NoWrap());
+        }
+
+        for (var i = 0; i < versions.Count; i++)
+        {
+            var v = versions[i];
+            table.AddRow(Text(v.VersionName), VersionJson.IsLatest(versions, i) ? "[green]latest[/]" : "", Text(v.ApplicationName), Text(Time(v.Timestamp, now)), Text(Time(v.CreatedAt, now)));
         }
 
         return table;

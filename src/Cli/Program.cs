@@ -12,8 +12,9 @@ internal static class Program
     internal static RootCommand Build(CliContext context)
     {
         var root = new RootCommand(
-            "Operate DBOS workflows from a terminal: list, inspect, cancel, resume, fork and delete them, list queues, and migrate, " +
-            "garbage-collect or reset the system database (PostgreSQL or SQLite).\n\n" +
+            "Operate DBOS workflows from a terminal: list, inspect, cancel, resume, fork and delete them, list queues, pause, trigger and " +
+            "backfill schedules, list application versions and set the latest, and migrate, garbage-collect or reset the system database " +
+            "(PostgreSQL or SQLite).\n\n" +
             "The database is --db, else DBOS_SYSTEM_DATABASE_URL, else Dbos:SystemDatabaseUrl in ./appsettings.json, else ./dbos_system.sqlite.\n\n" +
             "Example: dbos workflow list --db postgresql://postgres@localhost/app --status ERROR");
         root.Options.Add(context.Database);
@@ -21,6 +22,7 @@ internal static class Program
         root.Subcommands.Add(MigrateCommand.Create(context));
         root.Subcommands.Add(WorkflowCommands.Create(context));
         root.Subcommands.Add(QueueCommands.Create(context));
+        root.Subcommands.Add(ScheduleCommands.Create(context));
         root.Subcommands.Add(GcCommand.Create(context));
         root.Subcommands.Add(ResetCommand.Create(context));
         root.Subcommands.Add(VersionCommand.Create(context));

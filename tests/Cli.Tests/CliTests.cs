@@ -15,7 +15,7 @@ namespace Dbos.Cli.Tests;
 /// ENQUEUED on a queue nobody serves. Asserts its tables, its --json and its exit codes.</summary>
 [TestFixture("sqlite")]
 [TestFixture("postgres")]
-public sealed class CliTests(string engine)
+public sealed partial class CliTests(string engine)
 {
     private string _database = "";
 
@@ -213,6 +213,8 @@ public sealed class CliTests(string engine)
         {
             new[] { "migrate" }, ["workflow"], ["workflow", "list"], ["workflow", "get"], ["workflow", "steps"], ["workflow", "cancel"],
             ["workflow", "resume"], ["workflow", "fork"], ["workflow", "delete"], ["queue"], ["queue", "list"], ["gc"], ["reset"], ["version"],
+            ["version", "list"], ["version", "set-latest"], ["schedule"], ["schedule", "list"], ["schedule", "get"], ["schedule", "pause"],
+            ["schedule", "resume"], ["schedule", "trigger"], ["schedule", "backfill"], ["schedule", "delete"],
         };
         foreach (var command in commands)
         {

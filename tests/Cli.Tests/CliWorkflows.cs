@@ -22,4 +22,8 @@ public partial class CliWorkflows
 
     [Workflow]
     public Task Fail(string reason) => throw new InvalidOperationException(reason);
+
+    /// <summary>The workflow of the stored schedules the schedule commands operate: it gets the tick and the schedule's context.</summary>
+    [Workflow]
+    public Task<string> Report(DateTimeOffset scheduledTime, string region) => Task.FromResult($"{region} {scheduledTime.UtcDateTime:yyyy-MM-dd'T'HH:mm}");
 }

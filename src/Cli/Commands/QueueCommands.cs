@@ -1,4 +1,3 @@
-using System;
 using System.CommandLine;
 
 namespace Dbos.Cli;
@@ -22,16 +21,7 @@ internal static class QueueCommands
         context.SetClientAction(command, async (parse, client, cancellationToken) =>
         {
             var workflows = await client.ListQueuedWorkflowsAsync(filter.Build(parse), cancellationToken);
-            if (parse.GetValue(context.Json))
-            {
-                await context.WriteJsonAsync(Format.Json(workflows));
-            }
-            else
-            {
-                context.CreateConsole().Write(Format.WorkflowTable(workflows, DateTimeOffset.UtcNow));
-            }
-
-            return ExitCodes.Ok;
+            return await context.ShowAsync(parse, () => Format.Json(workflows), now => Format.WorkflowTable(workflows, now));
         });
         return command;
     }

@@ -85,16 +85,7 @@ internal static class WorkflowCommands
         context.SetClientAction(command, async (parse, client, cancellationToken) =>
         {
             var workflows = await client.ListWorkflowsAsync(filter.Build(parse), cancellationToken);
-            if (parse.GetValue(context.Json))
-            {
-                await context.WriteJsonAsync(Format.Json(workflows));
-            }
-            else
-            {
-                context.CreateConsole().Write(Format.WorkflowTable(workflows, DateTimeOffset.UtcNow));
-            }
-
-            return ExitCodes.Ok;
+            return await context.ShowAsync(parse, () => Format.Json(workflows), now => Format.WorkflowTable(workflows, now));
         });
         return command;
     }
@@ -112,16 +103,7 @@ internal static class WorkflowCommands
                 throw new NonExistentWorkflowException(workflowId);
             }
 
-            if (parse.GetValue(context.Json))
-            {
-                await context.WriteJsonAsync(WorkflowJson.From(found[0]));
-            }
-            else
-            {
-                context.CreateConsole().Write(Format.WorkflowDetails(found[0], DateTimeOffset.UtcNow));
-            }
-
-            return ExitCodes.Ok;
+            return await context.ShowAsync(parse, () => WorkflowJson.From(found[0]), now => Format.WorkflowDetails(found[0], now));
         });
         return command;
     }
@@ -134,16 +116,7 @@ internal static class WorkflowCommands
         context.SetClientAction(command, async (parse, client, cancellationToken) =>
         {
             var steps = await client.ListWorkflowStepsAsync(parse.GetValue(id)!, cancellationToken);
-            if (parse.GetValue(context.Json))
-            {
-                await context.WriteJsonAsync(steps.Select(StepJson.From).ToList());
-            }
-            else
-            {
-                context.CreateConsole().Write(Format.StepTable(steps, DateTimeOffset.UtcNow));
-            }
-
-            return ExitCodes.Ok;
+            return await context.ShowAsync(parse, () => steps.Select(StepJson.From).ToList(), now => Format.StepTable(steps, now));
         });
         return command;
     }

@@ -231,6 +231,71 @@ public sealed class DbosClient : IAsyncDisposable
         => await (await ConnectedAsync(cancellationToken).ConfigureAwait(false)).Management.GarbageCollectAsync(olderThan, keepRows, WorkflowManagement.DefaultBatchSize, cancellationToken).ConfigureAwait(false);
 
     // -----------------------------------------------------------------------------------------------------------------
+    // Schedules and application versions: the runtime's implementation, run without an executor (docs/schedules.md, docs/versioning.md).
+    // -----------------------------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Stores a schedule in <c>workflow_schedules</c> for workflow <paramref name="workflowName"/>, as DBOS's clients do: the
+    /// application processes that have the workflow fire it. When this process does not reference the workflow, it is stored by name
+    /// (<see cref="ScheduleOptions.WorkflowClassName"/> gives its class) and its signature is not checked here.
+    /// </summary>
+    /// <exception cref="ArgumentException">A bad cron text or time zone, a name already used, or (for a workflow this process has)
+    /// a workflow that does not take a <c>DateTimeOffset</c> first; nothing is stored.</exception>
+    public async Task<WorkflowSchedule> CreateScheduleAsync(string scheduleName, string workflowName, string cron, object? context = null, ScheduleOptions? options = null, CancellationToken cancellationToken = default)
+        => await (await ConnectedAsync(cancellationToken).ConfigureAwait(false)).CreateScheduleAsync(scheduleName, workflowName, cron, context, options, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The stored schedules, by name (those of <see cref="DbosOptions.ApplicationName"/> and the unclaimed ones when it is
+    /// set, else every one); optionally only those with a status, a workflow or a name prefix.</summary>
+    public async Task<IReadOnlyList<WorkflowSchedule>> ListSchedulesAsync(ScheduleStatus? status = null, string? workflowName = null, string? namePrefix = null, CancellationToken cancellationToken = default)
+        => await (await ConnectedAsync(cancellationToken).ConfigureAwait(false)).ListSchedulesAsync(status, workflowName, namePrefix, cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc cref="DbosRuntime.GetScheduleAsync(string, CancellationToken)"/>
+    public async Task<WorkflowSchedule?> GetScheduleAsync(string scheduleName, CancellationToken cancellationToken = default)
+        => await (await ConnectedAsync(cancellationToken).ConfigureAwait(false)).GetScheduleAsync(scheduleName, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Creates or replaces a set of stored schedules at once, as <see cref="DbosRuntime.ApplySchedulesAsync"/> does; a workflow
+    /// this process does not reference is stored by name, as in <see cref="CreateScheduleAsync"/>.</summary>
+    /// <exception cref="ArgumentException">A schedule of the set is refused, a name appears twice, or a name is taken by another
+    /// application's schedule; nothing is applied.</exception>
+    public async Task ApplySchedulesAsync(IEnumerable<ScheduleDefinition> schedules, CancellationToken cancellationToken = default)
+        => await (await ConnectedAsync(cancellationToken).ConfigureAwait(false)).ApplySchedulesAsync(schedules, cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc cref="DbosRuntime.UpdateScheduleAsync(string, ScheduleUpdate, CancellationToken)"/>
+    public async Task UpdateScheduleAsync(string scheduleName, ScheduleUpdate update, CancellationToken cancellationToken = default)
+        => await (await ConnectedAsync(cancellationToken).ConfigureAwait(false)).UpdateScheduleAsync(scheduleName, update, cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc cref="DbosRuntime.PauseScheduleAsync(string, CancellationToken)"/>
+    public async Task PauseScheduleAsync(string scheduleName, CancellationToken cancellationToken = default)
+        => await (await ConnectedAsync(cancellationToken).ConfigureAwait(false)).PauseScheduleAsync(scheduleName, cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc cref="DbosRuntime.ResumeScheduleAsync(string, CancellationToken)"/>
+    public async Task ResumeScheduleAsync(string scheduleName, CancellationToken cancellationToken = default)
+        => await (await ConnectedAsync(cancellationToken).ConfigureAwait(false)).ResumeScheduleAsync(scheduleName, cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc cref="DbosRuntime.DeleteScheduleAsync(string, CancellationToken)"/>
+    public async Task<bool> DeleteScheduleAsync(string scheduleName, CancellationToken cancellationToken = default)
+        => await (await ConnectedAsync(cancellationToken).ConfigureAwait(false)).DeleteScheduleAsync(scheduleName, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Enqueues one run of the stored schedule now, under <c>sched-{name}-trigger-{now}</c>, with now as its scheduled time and
+    /// the schedule's context; a process of the application that has the workflow runs it.</summary>
+    /// <exception cref="ArgumentException">No stored schedule has this name.</exception>
+    public async Task<WorkflowHandle> TriggerScheduleAsync(string scheduleName, CancellationToken cancellationToken = default)
+        => await (await ConnectedAsync(cancellationToken).ConfigureAwait(false)).TriggerScheduleAsync(scheduleName, cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc cref="DbosRuntime.BackfillScheduleAsync(string, DateTimeOffset, DateTimeOffset, CancellationToken)"/>
+    public async Task<IReadOnlyList<WorkflowHandle>> BackfillScheduleAsync(string scheduleName, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
+        => await (await ConnectedAsync(cancellationToken).ConfigureAwait(false)).BackfillScheduleAsync(scheduleName, from, to, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The registered application versions, latest first (of <see cref="DbosOptions.ApplicationName"/> and unclaimed ones when
+    /// it is set, else every one).</summary>
+    public async Task<IReadOnlyList<ApplicationVersionInfo>> ListApplicationVersionsAsync(CancellationToken cancellationToken = default)
+        => await (await ConnectedAsync(cancellationToken).ConfigureAwait(false)).ListApplicationVersionsAsync(cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc cref="DbosRuntime.SetLatestApplicationVersionAsync(string, CancellationToken)"/>
+    public async Task SetLatestApplicationVersionAsync(string versionName, CancellationToken cancellationToken = default)
+        => await (await ConnectedAsync(cancellationToken).ConfigureAwait(false)).SetLatestApplicationVersionAsync(versionName, cancellationToken).ConfigureAwait(false);
+
+    // -----------------------------------------------------------------------------------------------------------------
     // Schema operations for the dbos tool: the client itself never changes the schema.
     // -----------------------------------------------------------------------------------------------------------------
 

@@ -39,4 +39,12 @@ public static partial class DBOS
     /// <inheritdoc cref="DbosRuntime.BackfillScheduleAsync(string, DateTimeOffset, DateTimeOffset, CancellationToken)"/>
     public static Task<IReadOnlyList<WorkflowHandle>> BackfillScheduleAsync(string scheduleName, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
         => DbosRuntime.Resolve(null).BackfillScheduleAsync(scheduleName, from, to, cancellationToken);
+
+    /// <inheritdoc cref="DbosRuntime.ApplySchedulesAsync(IEnumerable{ScheduleDefinition}, CancellationToken)"/>
+    public static Task ApplySchedulesAsync(IEnumerable<ScheduleDefinition> schedules, CancellationToken cancellationToken = default)
+        => DbosRuntime.Resolve(null).ApplySchedulesAsync(schedules, cancellationToken);
+
+    /// <inheritdoc cref="DbosRuntime.UpdateScheduleAsync(string, ScheduleUpdate, CancellationToken)"/>
+    public static Task UpdateScheduleAsync(string scheduleName, ScheduleUpdate update, CancellationToken cancellationToken = default)
+        => DbosRuntime.Resolve(null).UpdateScheduleAsync(scheduleName, update, cancellationToken);
 }

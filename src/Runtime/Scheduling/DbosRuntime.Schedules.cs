@@ -27,6 +27,19 @@ public sealed partial class DbosRuntime
     /// <c>DateTimeOffset</c> first, or a name already used; nothing is stored.</exception>
     public async Task<WorkflowSchedule> CreateScheduleAsync(string scheduleName, string workflowName, string cron, object? context = null, ScheduleOptions? options = null, CancellationToken cancellationToken = default)
     {
+        var row = NewScheduleRow(scheduleName, workflowName, cron, context, options);
+        if (!await DbRetry.RunAsync(this, "create schedule", token => Database.CreateScheduleAsync(row, Linked(cancellationToken, token))).ConfigureAwait(false))
+        {
+            throw new ArgumentException($"A schedule named '{scheduleName}' exists already: delete it first (DeleteScheduleAsync) or pick another name.", nameof(scheduleName));
+        }
+
+        _scheduler?.Wake();
+        return new WorkflowSchedule(row, this);
+    }
+
+    /// <summary>A new ACTIVE row for a schedule, checked as <see cref="CreateScheduleAsync"/> documents; throws before anything is stored.</summary>
+    private ScheduleRow NewScheduleRow(string scheduleName, string workflowName, string cron, object? context, ScheduleOptions? options)
+    {
         ArgumentException.ThrowIfNullOrWhiteSpace(scheduleName);
         ArgumentException.ThrowIfNullOrWhiteSpace(workflowName);
         var parsed = CronSchedule.Parse(cron, options?.TimeZone, nameof(cron));
@@ -35,7 +48,8 @@ public sealed partial class DbosRuntime
         var workflow = WorkflowRegistry.Global.Find(className, workflowName);
         if (workflow is null)
         {
-            var elsewhere = owner is not null && !string.Equals(owner, Options.ApplicationName, StringComparison.Ordinal);
+            // A client has no workflows: it stores the name, as DBOS's clients do, for the processes that have it.
+            var elsewhere = IsClient || (owner is not null && !string.Equals(owner, Options.ApplicationName, StringComparison.Ordinal));
             if (!elsewhere)
             {
                 var candidates = WorkflowRegistry.Global.All.Where(w => w.Name == workflowName).Select(w => w.ClassName).ToList();
@@ -59,7 +73,7 @@ public sealed partial class DbosRuntime
             throw new ArgumentException($"Workflow {workflow.QualifiedName} takes a {contextType.FullName} context, not a {context.GetType().FullName}.", nameof(context));
         }
 
-        var row = new ScheduleRow(
+        return new ScheduleRow(
             Guid.NewGuid().ToString(),
             scheduleName,
             workflowName,
@@ -72,13 +86,6 @@ public sealed partial class DbosRuntime
             string.IsNullOrWhiteSpace(options?.TimeZone) ? null : options.TimeZone.Trim(),
             string.IsNullOrWhiteSpace(options?.Queue) ? null : options.Queue,
             owner);
-        if (!await DbRetry.RunAsync(this, "create schedule", token => Database.CreateScheduleAsync(row, Linked(cancellationToken, token))).ConfigureAwait(false))
-        {
-            throw new ArgumentException($"A schedule named '{scheduleName}' exists already: delete it first (DeleteScheduleAsync) or pick another name.", nameof(scheduleName));
-        }
-
-        _scheduler?.Wake();
-        return new WorkflowSchedule(row, this);
     }
 
     /// <summary>The stored schedules of this application and the unclaimed ones (every one when this runtime has no
@@ -115,6 +122,108 @@ public sealed partial class DbosRuntime
         var deleted = await DbRetry.RunAsync(this, "delete schedule", token => Database.DeleteScheduleAsync(scheduleName, Linked(cancellationToken, token))).ConfigureAwait(false);
         _scheduler?.Wake();
         return deleted;
+    }
+
+    /// <summary>
+    /// Creates or replaces a set of stored schedules at once, in one transaction (DBOS's <c>applySchedules</c>): a schedule whose name
+    /// is new is created ACTIVE; an existing one gets the given workflow, cron, context, time zone, queue and automatic backfill and
+    /// keeps its ID, its status (a schedule paused with <c>dbos schedule pause</c> stays paused) and its last fired tick. Schedules
+    /// not in the set are left as they are. Calling it at every start with the same set changes nothing, which makes it the way to
+    /// declare in code schedules that operators can pause:
+    /// <c>await DBOS.ApplySchedulesAsync([new("nightly-eu", nameof(Reports.Regional), "0 0 2 * * *", "eu")]);</c>
+    /// </summary>
+    /// <exception cref="ArgumentException">A schedule of the set is refused as <see cref="CreateScheduleAsync"/> refuses one (bad cron text
+    /// or time zone, unknown workflow, wrong context), a name appears twice, or a name is taken by another application's schedule;
+    /// nothing is applied.</exception>
+    public async Task ApplySchedulesAsync(IEnumerable<ScheduleDefinition> schedules, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(schedules);
+        var rows = new List<ScheduleRow>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var schedule in schedules)
+        {
+            if (schedule is null)
+            {
+                throw new ArgumentException("The set of schedules holds a null entry; nothing was applied.", nameof(schedules));
+            }
+
+            if (!names.Add(schedule.ScheduleName ?? string.Empty))
+            {
+                throw new ArgumentException($"The schedule name '{schedule.ScheduleName}' appears twice in the set; each name once. Nothing was applied.", nameof(schedules));
+            }
+
+            try
+            {
+                rows.Add(NewScheduleRow(schedule.ScheduleName!, schedule.WorkflowName, schedule.Cron, schedule.Context, schedule.Options));
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"Schedule '{schedule.ScheduleName}' of the set: {WithoutParameter(e)} Nothing was applied.", nameof(schedules), e);
+            }
+        }
+
+        var conflict = await DbRetry.RunAsync(this, "apply schedules", token => Database.ApplySchedulesAsync(rows, Linked(cancellationToken, token))).ConfigureAwait(false);
+        if (conflict is { } taken)
+        {
+            throw new ArgumentException(
+                $"Schedule '{taken.ScheduleName}' belongs to application '{taken.ApplicationName}' in this system database; schedule names are unique " +
+                "across the applications sharing it. Give this one another name, or delete the other application's schedule first. Nothing was applied.",
+                nameof(schedules));
+        }
+
+        _scheduler?.Wake();
+    }
+
+    /// <summary>
+    /// Changes the definition of a stored schedule (DBOS's <c>updateSchedule</c>): its cron text, context, time zone, queue or automatic
+    /// backfill, each only when <paramref name="update"/> sets it. Its status and last fired tick stay; the processes that fire it
+    /// restart its loop with the new definition at their next poll (this runtime at once).
+    /// </summary>
+    /// <exception cref="ArgumentException">No stored schedule has this name, or the new cron text, time zone or context is refused as
+    /// <see cref="CreateScheduleAsync"/> refuses it; nothing is changed.</exception>
+    public async Task UpdateScheduleAsync(string scheduleName, ScheduleUpdate update, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(scheduleName);
+        ArgumentNullException.ThrowIfNull(update);
+        var stored = await DbRetry.RunAsync(this, "get schedule", token => Database.GetScheduleAsync(scheduleName, Linked(cancellationToken, token))).ConfigureAwait(false)
+            ?? throw NoStoredSchedule(scheduleName);
+        var zone = update.TimeZone is null ? stored.CronTimezone : string.IsNullOrWhiteSpace(update.TimeZone) ? null : update.TimeZone.Trim();
+        var parsed = CronSchedule.Parse(update.Cron ?? stored.Schedule, zone, nameof(update));
+        string? context = null;
+        if (update.ReplacesContext)
+        {
+            var workflow = WorkflowRegistry.Global.Find(stored.WorkflowClassName, stored.WorkflowName);
+            var contextType = workflow?.ParameterTypes is [_, var declared] ? declared : update.Context?.GetType() ?? typeof(object);
+            if (update.Context is not null && !contextType.IsInstanceOfType(update.Context))
+            {
+                throw new ArgumentException($"Workflow {workflow!.QualifiedName} takes a {contextType.FullName} context, not a {update.Context.GetType().FullName}; nothing was changed.", nameof(update));
+            }
+
+            context = ScheduleContext.Write(this, update.Context, contextType);
+        }
+
+        var change = new ScheduleChange(
+            update.Cron is null ? null : parsed.Text,
+            context,
+            update.AutomaticBackfill,
+            update.TimeZone is null ? null : zone ?? string.Empty,
+            update.Queue?.Trim());
+        if (!await DbRetry.RunAsync(this, "update schedule", token => Database.UpdateScheduleAsync(scheduleName, change, Linked(cancellationToken, token))).ConfigureAwait(false))
+        {
+            throw NoStoredSchedule(scheduleName);
+        }
+
+        _scheduler?.Wake();
+    }
+
+    private static ArgumentException NoStoredSchedule(string scheduleName)
+        => new($"No stored schedule is named '{scheduleName}' (ListSchedulesAsync lists them); nothing was changed.", nameof(scheduleName));
+
+    /// <summary>An argument error's message without the " (Parameter 'x')" that <see cref="ArgumentException.Message"/> appends.</summary>
+    private static string WithoutParameter(ArgumentException e)
+    {
+        var suffix = e.ParamName is null ? null : $" (Parameter '{e.ParamName}')";
+        return suffix is not null && e.Message.EndsWith(suffix, StringComparison.Ordinal) ? e.Message[..^suffix.Length] : e.Message;
     }
 
     /// <summary>Enqueues one run of the schedule now (a stored schedule, or a <c>[Scheduled]</c> workflow by its name), under

@@ -34,3 +34,10 @@ internal sealed record ScheduleRow(
 
 /// <summary>Which schedules a list returns; null members do not filter.</summary>
 internal sealed record ScheduleQuery(string? Status, string? WorkflowName, string? NamePrefix, bool ScopeToApplication, string? ApplicationName);
+
+/// <summary>The definition fields an update writes; null members stay as stored. An empty time zone or queue clears it (UTC, the
+/// internal queue).</summary>
+internal sealed record ScheduleChange(string? Schedule, string? Context, bool? AutomaticBackfill, string? CronTimezone, string? QueueName);
+
+/// <summary>A schedule name of an applied set that another application's schedule holds.</summary>
+internal readonly record struct ScheduleConflict(string ScheduleName, string ApplicationName);

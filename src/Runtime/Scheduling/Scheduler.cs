@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Text.Json.Nodes;
 using System.Threading;
 using System.Threading.Tasks;
 using Dbos.Internal;
@@ -233,6 +234,15 @@ internal sealed class Scheduler
         }
     }
 
+    /// <summary>The definition the schedule's loop fires (<see cref="ScheduleRow.Signature"/>), or null when none fires it.</summary>
+    internal string? WatchedSignature(string scheduleName)
+    {
+        lock (_dynamic)
+        {
+            return _dynamic.TryGetValue(scheduleName, out var loop) ? loop.Signature : null;
+        }
+    }
+
     /// <summary>Fires the ticks after <paramref name="from"/> (the time the loop was started) until stopped.</summary>
     private async Task RunLoopAsync(Definition definition, DateTimeOffset from, CancellationToken token)
     {
@@ -346,10 +356,7 @@ internal sealed class Scheduler
     {
         if (stored is not null)
         {
-            var workflow = WorkflowRegistry.Global.Find(stored.WorkflowClassName, stored.WorkflowName)
-                ?? throw new InvalidOperationException(
-                    $"Schedule '{name}' runs workflow {stored.WorkflowName} (class {stored.WorkflowClassName ?? "not stored"}), which is not registered in this application; " +
-                    "trigger or backfill it from an application that has it.");
+            var workflow = WorkflowRegistry.Global.Find(stored.WorkflowClassName, stored.WorkflowName) ?? ByName(stored);
             return new Definition(name, workflow, CronSchedule.Parse(stored.Schedule, stored.CronTimezone), stored.QueueName, stored.Context, stored.ApplicationName ?? _runtime.Options.ApplicationName, Stored: true);
         }
 
@@ -357,6 +364,18 @@ internal sealed class Scheduler
             ?? throw new ArgumentException($"No schedule is named '{name}': neither a row of workflow_schedules (ListSchedulesAsync lists them) nor a [Scheduled] workflow of this application.", "scheduleName");
         return new Definition(name, declared.Workflow, CronSchedule.Parse(declared.Cron, declared.TimeZone), declared.Queue, null, _runtime.Options.ApplicationName, Stored: false);
     }
+
+    /// <summary>A stored schedule's workflow that this process does not have (a client, another application): enqueued by name with
+    /// the context as stored, as DBOS's clients do, for a process that has it to run.</summary>
+    private static WorkflowDescriptor ByName(ScheduleRow stored) => new(
+        stored.WorkflowName,
+        stored.WorkflowClassName ?? string.Empty,
+        maxRecoveryAttempts: 0,
+        parameterNames: ["scheduledTime", "context"],
+        parameterTypes: [typeof(DateTimeOffset), typeof(JsonNode)],
+        typeof(void),
+        sourceHash: string.Empty,
+        invoke: static (_, _) => throw new InvalidOperationException("A schedule's workflow that is not registered here is never run here."));
 
     /// <summary>DBOS's workflow ID of a tick: <c>sched-{schedule name}-{tick as Date.toISOString()}</c>.</summary>
     internal static string TickWorkflowId(string scheduleName, DateTimeOffset tick) => $"sched-{scheduleName}-{ScheduleRow.FormatTime(tick)}";

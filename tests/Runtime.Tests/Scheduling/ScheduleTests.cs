@@ -10,7 +10,7 @@ using NUnit.Framework;
 namespace Dbos.Tests;
 
 /// <summary>Schedules with a fake clock on real PostgreSQL and SQLite: which ticks ran is read from the database, never from timing.</summary>
-public sealed class ScheduleTests(string engine) : EngineTest(engine)
+public sealed partial class ScheduleTests(string engine) : EngineTest(engine)
 {
     private static readonly TimeSpan Long = TimeSpan.FromHours(1); // polls happen only when a test asks (local changes wake the scheduler)
 

@@ -22,6 +22,38 @@ internal sealed partial class SqliteSystemDatabase
         ON CONFLICT (schedule_name) DO NOTHING
         """;
 
+    // DBOS's applySchedules upsert (see the PostgreSQL statement): the ID, status and last fired tick kept, another application's row untouched.
+    private const string ApplyScheduleSql = """
+        INSERT INTO workflow_schedules (
+            schedule_id, schedule_name, workflow_name, workflow_class_name, schedule, status, context, last_fired_at,
+            automatic_backfill, cron_timezone, queue_name, application_name)
+        VALUES ($id, $name, $workflow, $class, $schedule, $status, $context, $last, $backfill, $zone, $queue, $app)
+        ON CONFLICT (schedule_name) DO UPDATE SET
+            workflow_name = excluded.workflow_name,
+            workflow_class_name = excluded.workflow_class_name,
+            schedule = excluded.schedule,
+            context = excluded.context,
+            automatic_backfill = excluded.automatic_backfill,
+            cron_timezone = excluded.cron_timezone,
+            queue_name = excluded.queue_name,
+            application_name = COALESCE(workflow_schedules.application_name, excluded.application_name)
+        WHERE workflow_schedules.application_name IS NULL OR excluded.application_name IS NULL
+           OR workflow_schedules.application_name = excluded.application_name
+        """;
+
+    private const string ScheduleOwnerSql = "SELECT application_name FROM workflow_schedules WHERE schedule_name = $name";
+
+    // Each field is written only when given (NULL keeps the stored value); '' clears a time zone or queue.
+    private const string UpdateScheduleSql = """
+        UPDATE workflow_schedules SET
+            schedule = COALESCE($schedule, schedule),
+            context = COALESCE($context, context),
+            automatic_backfill = COALESCE($backfill, automatic_backfill),
+            cron_timezone = CASE WHEN $zone IS NULL THEN cron_timezone ELSE NULLIF($zone, '') END,
+            queue_name = CASE WHEN $queue IS NULL THEN queue_name ELSE NULLIF($queue, '') END
+        WHERE schedule_name = $name
+        """;
+
     private const string ListSchedulesSql = "SELECT " + ScheduleColumns + """
          FROM workflow_schedules
         WHERE ($status IS NULL OR status = $status)
@@ -45,6 +77,53 @@ internal sealed partial class SqliteSystemDatabase
     public Task<bool> CreateScheduleAsync(ScheduleRow schedule, CancellationToken cancellationToken) => RunAsync(connection =>
     {
         var insert = Command(connection, CreateScheduleSql);
+        BindSchedule(insert, schedule);
+        return insert.ExecuteNonQuery() == 1;
+    }, cancellationToken);
+
+    public Task<ScheduleConflict?> ApplySchedulesAsync(IReadOnlyList<ScheduleRow> schedules, CancellationToken cancellationToken) => RunAsync<ScheduleConflict?>(connection =>
+    {
+        Execute(connection, "BEGIN IMMEDIATE");
+        try
+        {
+            foreach (var schedule in schedules)
+            {
+                var upsert = Command(connection, ApplyScheduleSql);
+                BindSchedule(upsert, schedule);
+                if (upsert.ExecuteNonQuery() == 0)
+                {
+                    var owner = Command(connection, ScheduleOwnerSql);
+                    Bind(owner, "$name", schedule.ScheduleName);
+                    var taken = owner.ExecuteScalar() as string;
+                    Rollback(connection);
+                    return new ScheduleConflict(schedule.ScheduleName, taken ?? "another application");
+                }
+            }
+
+            Execute(connection, "COMMIT");
+            return null;
+        }
+        catch
+        {
+            Rollback(connection);
+            throw;
+        }
+    }, cancellationToken);
+
+    public Task<bool> UpdateScheduleAsync(string scheduleName, ScheduleChange change, CancellationToken cancellationToken) => RunAsync(connection =>
+    {
+        var update = Command(connection, UpdateScheduleSql);
+        Bind(update, "$name", scheduleName);
+        Bind(update, "$schedule", change.Schedule);
+        Bind(update, "$context", change.Context);
+        Bind(update, "$backfill", change.AutomaticBackfill is { } backfill ? (backfill ? 1 : 0) : null);
+        Bind(update, "$zone", change.CronTimezone);
+        Bind(update, "$queue", change.QueueName);
+        return update.ExecuteNonQuery() == 1;
+    }, cancellationToken);
+
+    private static void BindSchedule(SqliteCommand insert, ScheduleRow schedule)
+    {
         Bind(insert, "$id", schedule.ScheduleId);
         Bind(insert, "$name", schedule.ScheduleName);
         Bind(insert, "$workflow", schedule.WorkflowName);
@@ -57,8 +136,7 @@ internal sealed partial class SqliteSystemDatabase
         Bind(insert, "$zone", schedule.CronTimezone);
         Bind(insert, "$queue", schedule.QueueName);
         Bind(insert, "$app", schedule.ApplicationName);
-        return insert.ExecuteNonQuery() == 1;
-    }, cancellationToken);
+    }
 
     public Task<IReadOnlyList<ScheduleRow>> ListSchedulesAsync(ScheduleQuery query, CancellationToken cancellationToken) => RunAsync<IReadOnlyList<ScheduleRow>>(connection =>
     {
