@@ -1,5 +1,5 @@
 // A workflow app compiled ahead of time: dotnet publish samples/AotDemo -c Release -r linux-x64 (docs/aot.md).
-//   Dbos.Samples.AotDemo [system database URL or SQLite file] [workflow ID]
+//   Dbos.Samples.AotDemo [system database URL or SQLite file] [workflow ID] [--unregistered]
 // Runs a shipment workflow (steps, a queued child workflow, events, a message) and prints its receipt, then how long the
 // process took from its start to the finished workflow. Run it again with the same ID: the recorded result comes back.
 using System;
@@ -13,6 +13,26 @@ var workflowId = args.Length > 1 ? args[1] : "shipment-1";
 var options = new DbosOptions { SystemDatabaseUrl = database, ApplicationVersion = "aot-demo" };
 options.AddQueue(Shipments.Packing);
 await using var dbos = await DbosRuntime.LaunchAsync(options);
+
+if (args.Length > 2 && args[2] == "--unregistered")
+{
+    // A value of a type outside every JSON context: under Native AOT the event cannot be stored, and the error says why.
+    try
+    {
+        using (new SetWorkflowID(workflowId))
+        {
+            await Shipments.Annotate("fragile");
+        }
+
+        Console.WriteLine("stored the note");
+    }
+    catch (DbosSerializationException e)
+    {
+        Console.WriteLine("not stored: " + e.Message);
+    }
+
+    return;
+}
 
 WorkflowHandle<ShipmentReceipt> handle;
 using (new SetWorkflowID(workflowId))

@@ -13,6 +13,9 @@ public sealed record ShipmentStatus(string Stage, decimal Quote);
 
 public sealed record ShipmentReceipt(int OrderId, decimal Quote, List<string> Parcels, string Approval, DateTimeOffset ShippedAt);
 
+/// <summary>Deliberately left out of the JSON context: the app's third argument "--unregistered" shows the error it gives.</summary>
+public sealed record ShipmentNote(string Text);
+
 // Native AOT has no reflection-based JSON: the app's own types need metadata, and the DBOS generator registers this context
 // (the argument, result and event types above; string, decimal, List<string>... are built in).
 [JsonSerializable(typeof(ShipmentRequest))]
@@ -61,6 +64,15 @@ public partial class Shipments
 
     [Step]
     private static Task<DateTimeOffset> Now() => Task.FromResult(DateTimeOffset.UtcNow);
+
+    [Workflow]
+    public static async Task<string> Annotate(string text)
+    {
+#pragma warning disable DBOS021 // deliberately: ShipmentNote has no JSON metadata, and a Native AOT build fails here at run time
+        await DBOS.SetEventAsync("note", new ShipmentNote(text));
+#pragma warning restore DBOS021
+        return text;
+    }
 
     public static string Summary(ShipmentReceipt receipt)
         => $"order {receipt.OrderId}: quote {receipt.Quote}, parcels {string.Join(",", receipt.Parcels.Select(p => p))}, {receipt.Approval}";
