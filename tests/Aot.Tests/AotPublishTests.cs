@@ -23,6 +23,9 @@ public sealed class AotPublishTests(string engine)
 
     private static readonly Lazy<Published> s_published = new(Publish);
 
+    /// <summary>The publish's artifacts folder (a few hundred MB), removed once every fixture has run.</summary>
+    internal static string? ArtifactsFolder { get; private set; }
+
     private sealed record Published(string Binary, string Output, TimeSpan Duration);
 
     // The shapes of the sample's records, read here by reflection as any other client would.
@@ -42,6 +45,7 @@ public sealed class AotPublishTests(string engine)
         // Its own artifacts folder: the publish builds the runtime, generator and analyzers again without touching the
         // repository's bin and obj, which the other test projects are using.
         var artifacts = Path.Combine(Path.GetTempPath(), "dbos-aot-tests", Guid.NewGuid().ToString("N"));
+        ArtifactsFolder = artifacts;
         var watch = Stopwatch.StartNew();
         // Minutes: the ILCompiler package may be restored first, and the machine may be busy.
         var publish = Dotnet.Exec("dotnet", repository, TimeSpan.FromMinutes(20), "publish", "samples/AotDemo/Dbos.Samples.AotDemo.csproj", "-c", "Release", "-r", "linux-x64",
@@ -149,5 +153,19 @@ public sealed class AotPublishTests(string engine)
         }
 
         return new UriBuilder(server) { Path = "/" + name }.Uri.ToString();
+    }
+}
+
+/// <summary>Removes the published binary's folder after both engines' fixtures.</summary>
+[SetUpFixture]
+public sealed class AotArtifacts
+{
+    [OneTimeTearDown]
+    public void RemoveThePublishedFolder()
+    {
+        if (AotPublishTests.ArtifactsFolder is { } folder && Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 }
