@@ -35,31 +35,9 @@ public sealed partial class DbosRuntime
             // Logged by recovery at start; takeover goes on.
         }
 
-        while (!stopping.IsCancellationRequested)
-        {
-            try
-            {
-                await TakeOverDeadExecutorsAsync(stopping).ConfigureAwait(false);
-                var jitter = 1 + (Random.Shared.NextDouble() / 5);
-                await Task.Delay(Options.TakeoverInterval * jitter, Options.TimeProvider, stopping).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                Logger.LogWarning(e, "Looking for workflows of processes that are gone failed; trying again in {Interval}.", Options.TakeoverInterval);
-                try
-                {
-                    await Task.Delay(Options.TakeoverInterval, Options.TimeProvider, stopping).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-        }
+        // Up to a fifth later each time, so processes started together do not look at once.
+        await RunEveryAsync(() => Options.TakeoverInterval * (1 + (Random.Shared.NextDouble() / 5)), async token => await TakeOverDeadExecutorsAsync(token).ConfigureAwait(false),
+            runFirst: true, (e, next) => Logger.LogWarning(e, "Looking for workflows of processes that are gone failed; trying again in {Interval}.", next), stopping).ConfigureAwait(false);
     }
 
     /// <summary>One takeover pass: the instances that own PENDING workflows of this version, which of them are gone, and a claim

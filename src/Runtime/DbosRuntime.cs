@@ -524,6 +524,8 @@ public sealed partial class DbosRuntime : IAsyncDisposable
     {
         SetWorkflowID.Validate(workflowId, nameof(workflowId));
         var delay = TimeSpan.FromMilliseconds(20);
+        // Waiting for the workflow to be created is waiting for an outcome: a test clock may skip to the schedule tick that creates it.
+        using var awaiting = existingWorkflow || DbosAmbient.Current?.Workflow is not null ? null : Options.Hooks?.AwaitingOutcome(workflowId);
         while (true)
         {
             if (_active.ContainsKey(workflowId))
@@ -617,14 +619,27 @@ public sealed partial class DbosRuntime : IAsyncDisposable
 
     private void StartOutcomeWatch() => _ = Task.Run(() => OutcomeWatchLoopAsync(_stopping.Token), CancellationToken.None);
 
-    private async Task OutcomeWatchLoopAsync(CancellationToken stopping)
+    private Task OutcomeWatchLoopAsync(CancellationToken stopping) => RunEveryAsync(() => OutcomeWatchInterval, WatchOutcomesOnceAsync, runFirst: false,
+        (e, _) => Logger.LogDebug(e, "Reading the states of awaited workflows failed; their waiters read them themselves meanwhile."), stopping);
+
+    /// <summary>The shape of the runtime's background loops: <paramref name="pass"/> every <paramref name="interval"/> (read
+    /// before each wait, so it may change or carry jitter) until the runtime stops, the first one at once with
+    /// <paramref name="runFirst"/>, else after one interval. A failed pass is reported to <paramref name="failed"/> (with the wait
+    /// before the next) and the loop goes on; the stop ends it quietly.</summary>
+    internal async Task RunEveryAsync(Func<TimeSpan> interval, Func<CancellationToken, Task> pass, bool runFirst, Action<Exception, TimeSpan> failed, CancellationToken stopping)
     {
+        var wait = runFirst ? TimeSpan.Zero : interval();
         while (!stopping.IsCancellationRequested)
         {
             try
             {
-                await Task.Delay(OutcomeWatchInterval, Options.TimeProvider, stopping).ConfigureAwait(false);
-                await WatchOutcomesOnceAsync(stopping).ConfigureAwait(false);
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, Options.TimeProvider, stopping).ConfigureAwait(false);
+                }
+
+                wait = interval();
+                await pass(stopping).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
@@ -632,7 +647,7 @@ public sealed partial class DbosRuntime : IAsyncDisposable
             }
             catch (Exception e)
             {
-                Logger.LogDebug(e, "Reading the states of awaited workflows failed; their waiters read them themselves meanwhile.");
+                failed(e, wait);
             }
         }
     }
@@ -674,38 +689,15 @@ public sealed partial class DbosRuntime : IAsyncDisposable
     internal static TimeSpan QueueDepthInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Reads the depth of the registered queues every few seconds while the <c>dbos.queue.depth</c> gauge has a listener.</summary>
-    private async Task QueueDepthLoopAsync(CancellationToken stopping)
-    {
-        while (!stopping.IsCancellationRequested)
+    private Task QueueDepthLoopAsync(CancellationToken stopping) => RunEveryAsync(() => QueueDepthInterval, async token =>
         {
-            try
+            if (Tracing.DbosMetrics.QueueDepth.Enabled)
             {
-                if (Tracing.DbosMetrics.QueueDepth.Enabled)
-                {
-                    var names = Options.Queues.Select(q => q.Name).Append(WorkflowQueue.InternalQueueName).ToList();
-                    QueueDepths = await Database.GetQueueDepthsAsync(names, stopping).ConfigureAwait(false);
-                }
-
-                await Task.Delay(QueueDepthInterval, Options.TimeProvider, stopping).ConfigureAwait(false);
+                var names = Options.Queues.Select(q => q.Name).Append(WorkflowQueue.InternalQueueName).ToList();
+                QueueDepths = await Database.GetQueueDepthsAsync(names, token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                Logger.LogDebug(e, "Reading queue depths for the dbos.queue.depth metric failed.");
-                try
-                {
-                    await Task.Delay(QueueDepthInterval, Options.TimeProvider, stopping).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-        }
-    }
+        },
+        runFirst: true, (e, _) => Logger.LogDebug(e, "Reading queue depths for the dbos.queue.depth metric failed."), stopping);
 
     /// <summary>Wakes result waiters (key: the workflow ID) when a workflow begins running in this process.</summary>
     internal Messaging.WakeupHub Executions { get; } = new();
@@ -768,7 +760,8 @@ public sealed partial class DbosRuntime : IAsyncDisposable
     /// instead of leaving it PENDING with nobody to run it. Fenced by the claim's owner token.</summary>
     internal async Task RecordFailureAsync(WorkflowStatusRow row, Exception error)
     {
-        var outcome = new WorkflowOutcome(WorkflowStatuses.Error, null, WorkflowExecutor.SerializeError(this, error), Serializer.Name, Options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds());
+        var serializer = row.Serialization == SuperJson.FormatName ? SerializerFor(row.Serialization) : Serializer; // as WorkflowEnvironment.OutcomeSerializer
+        var outcome = new WorkflowOutcome(WorkflowStatuses.Error, null, WorkflowExecutor.SerializeError(serializer, error), serializer.Name, Options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds());
         await DbRetry.RunAsync(this, "record workflow failure", token => Database.RecordWorkflowOutcomeAsync(row.WorkflowId, row.OwnerXid ?? string.Empty, outcome, token)).ConfigureAwait(false);
     }
 

@@ -14,6 +14,7 @@ internal sealed class TestHooks : ExecutionHooks
 {
     private readonly object _gate = new();
     private readonly List<Wait> _waits = new();
+    private readonly List<Timer> _timers = new();
     private readonly ConcurrentQueue<StepRun> _stepRuns = new();
     private readonly DbosTestClock _clock;
     private readonly SemaphoreSlim _changed = new(0, int.MaxValue);
@@ -90,6 +91,20 @@ internal sealed class TestHooks : ExecutionHooks
         return wait;
     }
 
+    public override IDisposable? TimerSet(DateTimeOffset due)
+    {
+        // Timers do not change the version: a poll that sets the same timer again is no change (a new due time shows in the
+        // wake-up time itself).
+        var timer = new Timer(this, due);
+        lock (_gate)
+        {
+            _timers.Add(timer);
+        }
+
+        _changed.Release();
+        return timer;
+    }
+
     public override IDisposable? AwaitingOutcome(string workflowId)
     {
         Interlocked.Increment(ref _awaiting);
@@ -115,25 +130,31 @@ internal sealed class TestHooks : ExecutionHooks
     /// quiet, jumps the clock to the earliest wake-up time.</summary>
     public async Task RunAutoSkipAsync(CancellationToken stopping)
     {
+        var idleSteps = 0;
+        long idleVersion = -1;
         while (!stopping.IsCancellationRequested)
         {
             try
             {
                 await _changed.WaitAsync(TimeSpan.FromMilliseconds(20), stopping).ConfigureAwait(false);
-                if (NextWakeUp() is not ({ } due, var version))
+                if (NextWakeUp(idleSteps) is not ({ } due, var version, var idle))
                 {
                     continue;
                 }
 
                 // Settle: a workflow that has just been woken (or started) shows up as busy within this pause.
                 await Task.Delay(TimeSpan.FromMilliseconds(2), stopping).ConfigureAwait(false);
-                if (NextWakeUp() is ({ } again, var stillVersion) && stillVersion == version && again == due)
+                if (NextWakeUp(idleSteps) is ({ } again, var stillVersion, _) && stillVersion == version && again == due)
                 {
                     var by = due - _clock.UtcNow;
                     if (by > TimeSpan.Zero)
                     {
                         _clock.Skip(by);
                     }
+
+                    // Idle steps in a row with nothing changing in between: see NextWakeUp.
+                    idleSteps = idle && version == idleVersion ? idleSteps + 1 : idle ? 1 : 0;
+                    idleVersion = idle ? version : -1;
                 }
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -144,30 +165,41 @@ internal sealed class TestHooks : ExecutionHooks
     }
 
     /// <summary>The time to skip to, when a caller waits for an outcome and every running workflow waits, at least one of
-    /// them on time; with the state's version, so a change in between is noticed.</summary>
-    private (DateTimeOffset? Due, long Version) NextWakeUp()
+    /// them on time (or a background timer is set); with the state's version, so a change in between is noticed, and whether
+    /// it is an idle step (nothing runs: the clock moves by the database poll only).</summary>
+    private (DateTimeOffset? Due, long Version, bool Idle) NextWakeUp(int idleSteps)
     {
         if (!_clock.AutoSkip || Volatile.Read(ref _awaiting) == 0 || Runtime is not { } runtime)
         {
-            return (null, 0);
+            return (null, 0, false);
         }
 
         lock (_gate)
         {
+            var version = Interlocked.Read(ref _version);
+            DateTimeOffset? timers = null;
+            foreach (var timer in _timers)
+            {
+                timers = Earliest(timers, timer.Due);
+            }
+
             var waiting = _waits.Select(w => w.Workflow).Distinct().ToList();
             var active = runtime.ActiveExecutions;
             if (active == 0)
             {
-                // Nothing runs here, yet a caller waits: it polls the database on this clock (at most every second), so let it look.
-                return (_clock.UtcNow + IdlePoll, Interlocked.Read(ref _version));
+                // Nothing runs here, yet a caller waits: it polls the database on this clock (at most every second), and so do the
+                // queues, so let them look. Once a few such steps changed nothing, only a background timer (a schedule's tick, a
+                // delayed workflow's release) can: jump to it.
+                var poll = _clock.UtcNow + IdlePoll;
+                return timers is { } timer && (timer <= poll || idleSteps >= QuietIdleSteps) ? (timer, version, false) : (poll, version, true);
             }
 
             if (waiting.Count < active)
             {
-                return (null, Interlocked.Read(ref _version));
+                return (null, version, false);
             }
 
-            DateTimeOffset? due = null;
+            var due = timers;
             foreach (var wait in _waits)
             {
                 due = Earliest(due, wait.Until);
@@ -178,9 +210,12 @@ internal sealed class TestHooks : ExecutionHooks
                 due = Earliest(due, workflow.DeadlineEpochMs is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null);
             }
 
-            return (due, Interlocked.Read(ref _version));
+            return (due, version, false);
         }
     }
+
+    /// <summary>Idle steps that changed nothing, after which the clock jumps to the next background timer.</summary>
+    private const int QuietIdleSteps = 3;
 
     /// <summary>The longest a runtime waits between two reads of a workflow's outcome from the database.</summary>
     private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(1);
@@ -203,6 +238,26 @@ internal sealed class TestHooks : ExecutionHooks
                 {
                     owner._waits.Remove(this);
                     Interlocked.Increment(ref owner._version);
+                }
+
+                owner._changed.Release();
+            }
+        }
+    }
+
+    private sealed class Timer(TestHooks owner, DateTimeOffset due) : IDisposable
+    {
+        private int _disposed;
+
+        public DateTimeOffset Due { get; } = due;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                lock (owner._gate)
+                {
+                    owner._timers.Remove(this);
                 }
 
                 owner._changed.Release();

@@ -76,13 +76,10 @@ public sealed class TypeScriptClientTests : InteropFixture
         Assert.That(await handle.GetResultAsync(), Is.EqualTo(new InteropWorkflows.GreetingResult("hello queue", 3)));
         var status = await Runtime.GetWorkflowStatusAsync(id);
         Assert.That((status!.Status, status.ExecutorId), Is.EqualTo((WorkflowStatuses.Success, "dotnet-interop")));
-        if (portable)
-        {
-            Assert.That(Json(await TsAsync("clientGetResult", new { workflowId = id })), Is.EqualTo("""{"greeting":"hello queue","n":3}"""));
-        }
-
-        // With the client's default serializer the row says js_superjson; this SDK writes results as portable JSON only, which
-        // the TypeScript client then cannot decode under that tag (docs/interop.md): enqueue with enqueuePortable to read them.
+        // With the client's default serializer the row says js_superjson, and the result is written in that format: the client
+        // decodes it by the row's tag either way.
+        Assert.That(status.Serialization, Is.EqualTo(portable ? "portable_json" : "js_superjson"));
+        Assert.That(Json(await TsAsync("clientGetResult", new { workflowId = id })), Is.EqualTo("""{"greeting":"hello queue","n":3}"""));
     }
 
     [Test]

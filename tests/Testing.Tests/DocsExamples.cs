@@ -111,6 +111,19 @@ public sealed class TrialTests
     }
 
     [Test]
+    public async Task A_stored_schedule_ticks_on_the_test_clock()
+    {
+        await using var env = await DbosTestEnvironment.StartAsync(o => o.StartTime = new DateTimeOffset(2026, 3, 2, 10, 0, 0, TimeSpan.Zero));
+        using (env.Use())
+        {
+            await DBOS.CreateScheduleAsync("digest", nameof(ClockedWorkflows.DailyDigest), "0 9 * * *", context: "staff");
+        }
+
+        var run = await env.Runtime.RetrieveWorkflowAsync<string>("sched-digest-2026-03-03T09:00:00.000Z", existingWorkflow: false);
+        Assert.That(await run.GetResultAsync(), Is.EqualTo("digest for staff at 2026-03-03T09:00:00.0000000+00:00"));  // the clock skipped 23 hours
+    }
+
+    [Test]
     public async Task DocsAreQuotedFromTests()
     {
         var source = Lines(await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "DocsExamples.cs")));

@@ -124,3 +124,14 @@ public partial class Family
         return Task.CompletedTask;
     }
 }
+
+/// <summary>Workflows started by the clock: a queue's delay, a stored schedule's ticks.</summary>
+public partial class ClockedWorkflows
+{
+    [Workflow]
+    public Task<string> Reminder(string text) => Task.FromResult($"reminder: {text}");
+
+    // A stored schedule's workflow: the tick, and the schedule's context.
+    [Workflow]
+    public Task<string> DailyDigest(DateTimeOffset scheduledTime, string audience) => Task.FromResult($"digest for {audience} at {scheduledTime:O}");
+}

@@ -4,7 +4,7 @@ using System.Threading.Tasks;
 namespace Dbos.Internal;
 
 /// <summary>Where a test environment (the Dbos.Testing package) watches and steers executions: steps about to run or
-/// checkpoint, waits on time, callers waiting for an outcome, and operations past an execution's recorded history.
+/// checkpoint, waits on time, background timers, callers waiting for an outcome, and operations past an execution's recorded history.
 /// Set through <see cref="DbosOptions.Hooks"/>; null in production, so each call site costs one null check.</summary>
 internal abstract class ExecutionHooks
 {
@@ -20,6 +20,10 @@ internal abstract class ExecutionHooks
     /// <summary>An execution waits until <paramref name="until"/> (null: for something other than time, e.g. another
     /// workflow) or for a wake-up; the wait ends when the result is disposed.</summary>
     public virtual IDisposable? Waiting(WorkflowContext workflow, DateTimeOffset? until) => null;
+
+    /// <summary>A background timer of the runtime, outside any execution, is set for <paramref name="due"/>: a schedule's next
+    /// tick, or the release of a queue's earliest delayed workflow. It is over when the result is disposed.</summary>
+    public virtual IDisposable? TimerSet(DateTimeOffset due) => null;
 
     /// <summary>A caller outside any workflow waits for a workflow's outcome, until the result is disposed.</summary>
     public virtual IDisposable? AwaitingOutcome(string workflowId) => null;

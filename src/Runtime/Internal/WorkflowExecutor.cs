@@ -5,6 +5,7 @@ using System.Linq;
 using System.Runtime.ExceptionServices;
 using System.Threading;
 using System.Threading.Tasks;
+using Dbos.Serialization;
 using Dbos.SystemDatabase;
 using Microsoft.Extensions.Logging;
 
@@ -328,6 +329,7 @@ internal static class WorkflowExecutor
         string start)
     {
         var context = new WorkflowContext(runtime, workflowId, workflow, ownerXid, recorded) { TimeoutMs = deadline.TimeoutMs, DeadlineEpochMs = deadline.EpochMs };
+        var outcomeSerializer = environment.OutcomeSerializer ?? runtime.Serializer;
         context.StartedTimestamp = Stopwatch.GetTimestamp();
         Tracing.DbosMetrics.WorkflowStarted(workflow.QualifiedName, start);
         using var supervision = runtime.Supervise(context); // cancel, resume and timeout reach the execution through it
@@ -370,23 +372,23 @@ internal static class WorkflowExecutor
             }
             catch (Exception e) when (!runtime.IsStopping)
             {
-                await FinishAsync(runtime, context, WorkflowStatuses.Error, null, SerializeError(runtime, e)).ConfigureAwait(false);
+                await FinishAsync(runtime, context, WorkflowStatuses.Error, null, SerializeError(outcomeSerializer, e), outcomeSerializer).ConfigureAwait(false);
                 throw;
             }
 
             string output;
             try
             {
-                output = runtime.Serializer.Serialize(result, workflow.ResultType);
+                output = outcomeSerializer.Serialize(result, workflow.ResultType);
             }
             catch (DbosSerializationException e)
             {
                 var failure = new DbosSerializationException($"The result of workflow '{workflow.QualifiedName}' ({workflowId}) cannot be stored. {e.Message}", e);
-                await FinishAsync(runtime, context, WorkflowStatuses.Error, null, SerializeError(runtime, failure)).ConfigureAwait(false);
+                await FinishAsync(runtime, context, WorkflowStatuses.Error, null, SerializeError(outcomeSerializer, failure), outcomeSerializer).ConfigureAwait(false);
                 throw failure;
             }
 
-            if (!await FinishAsync(runtime, context, WorkflowStatuses.Success, output, null).ConfigureAwait(false))
+            if (!await FinishAsync(runtime, context, WorkflowStatuses.Success, output, null, outcomeSerializer).ConfigureAwait(false))
             {
                 result = await runtime.AwaitWorkflowResultAsync<T>(workflowId, ResultType(workflow), CancellationToken.None, fromDatabaseOnly: true).ConfigureAwait(false);
             }
@@ -415,9 +417,9 @@ internal static class WorkflowExecutor
 
     /// <summary>Records the outcome; false when this execution no longer owns the workflow (another one finished it),
     /// in which case a failure is replaced by the recorded outcome.</summary>
-    private static async Task<bool> FinishAsync(DbosRuntime runtime, WorkflowContext context, string status, string? output, string? error)
+    private static async Task<bool> FinishAsync(DbosRuntime runtime, WorkflowContext context, string status, string? output, string? error, IDbosSerializer serializer)
     {
-        var outcome = new WorkflowOutcome(status, output, error, runtime.Serializer.Name, runtime.Options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds());
+        var outcome = new WorkflowOutcome(status, output, error, serializer.Name, runtime.Options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds());
         var written = await DbRetry.RunAsync(runtime, "finish workflow",
             token => runtime.Database.RecordWorkflowOutcomeAsync(context.WorkflowId, context.OwnerXid, outcome, token)).ConfigureAwait(false);
         if (written)
@@ -434,15 +436,17 @@ internal static class WorkflowExecutor
         return written;
     }
 
-    internal static string SerializeError(DbosRuntime runtime, Exception error)
+    internal static string SerializeError(DbosRuntime runtime, Exception error) => SerializeError(runtime.Serializer, error);
+
+    internal static string SerializeError(IDbosSerializer serializer, Exception error)
     {
         try
         {
-            return runtime.Serializer.SerializeError(error);
+            return serializer.SerializeError(error);
         }
         catch (Exception e) when (e is DbosSerializationException or NotSupportedException or InvalidOperationException)
         {
-            return runtime.Serializer.SerializeError(new PortableWorkflowException(error.GetType().FullName ?? "Error", error.Message, null, null));
+            return serializer.SerializeError(new PortableWorkflowException(error.GetType().FullName ?? "Error", error.Message, null, null));
         }
     }
 

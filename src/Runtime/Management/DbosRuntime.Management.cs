@@ -22,7 +22,8 @@ public sealed partial class DbosRuntime
     private readonly ConcurrentDictionary<string, WorkflowContext> _running = new(StringComparer.Ordinal);
     private WorkflowManagement? _management;
 
-    internal WorkflowManagement Management => _management ??= new WorkflowManagement(Database, SerializerFor, Options.TimeProvider, Options.ApplicationName);
+    internal WorkflowManagement Management => _management ??= new WorkflowManagement(Database, SerializerFor, Options.TimeProvider, Options.ApplicationName,
+        Options.ApplicationDatabase is null ? null : (ids, token) => Transactions.ApplicationDatabase.For(this, "purge").PurgeOutputsAsync(ids, token));
 
     private long NowMs() => Options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -267,25 +268,8 @@ public sealed partial class DbosRuntime
     private const int WatchBatch = 500;
     private long _watchOffset;
 
-    private async Task SuperviseLoopAsync(CancellationToken stopping)
-    {
-        while (!stopping.IsCancellationRequested)
-        {
-            try
-            {
-                await Task.Delay(SupervisionInterval, Options.TimeProvider, stopping).ConfigureAwait(false);
-                await SuperviseOnceAsync(stopping).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                Logger.LogDebug(e, "Supervising running workflows failed; trying again in {Interval}.", SupervisionInterval);
-            }
-        }
-    }
+    private Task SuperviseLoopAsync(CancellationToken stopping) => RunEveryAsync(() => SupervisionInterval, SuperviseOnceAsync, runFirst: false,
+        (e, next) => Logger.LogDebug(e, "Supervising running workflows failed; trying again in {Interval}.", next), stopping);
 
     /// <summary>One pass: cancels the workflows of this application past their deadline (whoever runs them, or none), then reads
     /// the status of the executions that wait, and stops those another process cancelled, resumed, deleted or took over.</summary>
@@ -330,38 +314,15 @@ public sealed partial class DbosRuntime
         }
     }
 
-    private async Task RetentionLoopAsync(RetentionOptions retention, CancellationToken stopping)
-    {
-        while (!stopping.IsCancellationRequested)
+    private Task RetentionLoopAsync(RetentionOptions retention, CancellationToken stopping) => RunEveryAsync(() => retention.Interval, async token =>
         {
-            try
+            var deleted = await Management.GarbageCollectAsync(retention.MaxAge, retention.KeepRows, retention.BatchSize, token).ConfigureAwait(false);
+            if (deleted > 0)
             {
-                var deleted = await Management.GarbageCollectAsync(retention.MaxAge, retention.KeepRows, retention.BatchSize, stopping).ConfigureAwait(false);
-                if (deleted > 0)
-                {
-                    Logger.LogInformation("Retention: deleted {Count} finished workflows.", deleted);
-                }
-
-                await Task.Delay(retention.Interval, Options.TimeProvider, stopping).ConfigureAwait(false);
+                Logger.LogInformation("Retention: deleted {Count} finished workflows.", deleted);
             }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                Logger.LogWarning(e, "Retention sweep failed; trying again in {Interval}.", retention.Interval);
-                try
-                {
-                    await Task.Delay(retention.Interval, Options.TimeProvider, stopping).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-        }
-    }
+        },
+        runFirst: true, (e, next) => Logger.LogWarning(e, "Retention sweep failed; trying again in {Interval}.", next), stopping);
 
     private sealed class Supervision(DbosRuntime runtime, WorkflowContext context, ITimer? timer) : IDisposable
     {

@@ -79,25 +79,8 @@ public sealed partial class DbosRuntime
 
     private void StartVersionWatch() => _ = Task.Run(() => VersionWatchLoopAsync(_stopping.Token), CancellationToken.None);
 
-    private async Task VersionWatchLoopAsync(CancellationToken stopping)
-    {
-        while (!stopping.IsCancellationRequested)
-        {
-            try
-            {
-                await Task.Delay(VersionWatchInterval, Options.TimeProvider, stopping).ConfigureAwait(false);
-                await RefreshVersionsAsync(stopping).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                Logger.LogDebug(e, "Reading the application versions failed; trying again in {Interval}.", VersionWatchInterval);
-            }
-        }
-    }
+    private Task VersionWatchLoopAsync(CancellationToken stopping) => RunEveryAsync(() => VersionWatchInterval, RefreshVersionsAsync, runFirst: false,
+        (e, next) => Logger.LogDebug(e, "Reading the application versions failed; trying again in {Interval}.", next), stopping);
 
     /// <summary>Re-reads the other versions' backlog and whether this version is still the latest (another one may have been
     /// deployed, or made the latest with <see cref="SetLatestApplicationVersionAsync"/>).</summary>

@@ -46,6 +46,10 @@ public sealed class WorkflowFilter
     /// <summary>Only workflows of this application version.</summary>
     public string? ApplicationVersion { get; init; }
 
+    /// <summary>Only workflows of this application (<see cref="DbosOptions.ApplicationName"/>, the <c>application_name</c>
+    /// column): when several applications share one system database. Without it, lists show every application's workflows.</summary>
+    public string? ApplicationName { get; init; }
+
     /// <summary>Only workflows last run by this executor.</summary>
     public string? ExecutorId { get; init; }
 

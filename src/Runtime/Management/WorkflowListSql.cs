@@ -109,6 +109,7 @@ internal static class WorkflowListSql
         Equal("ws.name", filter.Name);
         Equal("ws.class_name", filter.ClassName);
         Equal("ws.application_version", filter.ApplicationVersion);
+        Equal("ws.application_name", filter.ApplicationName);
         Equal("ws.executor_id", filter.ExecutorId);
         Equal("ws.authenticated_user", filter.AuthenticatedUser);
         Equal("ws.queue_name", filter.QueueName);

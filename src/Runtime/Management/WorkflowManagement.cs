@@ -25,11 +25,21 @@ internal sealed class WorkflowManagement
     private readonly TimeProvider _time;
     private readonly string? _applicationName;
 
-    public WorkflowManagement(ISystemDatabase database, Func<string?, IDbosSerializer> serializerFor, TimeProvider time, string? applicationName)
+    private readonly Func<IReadOnlyList<string>, CancellationToken, Task>? _purgeApplicationRows;
+
+    /// <param name="database">The system database.</param>
+    /// <param name="serializerFor">The serializer of a row's serialization format.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="applicationName">The application's name, or null.</param>
+    /// <param name="purgeApplicationRows">Deletes the application database's rows of workflows about to be deleted
+    /// (<c>transaction_outputs</c>); null without an application database (an external client).</param>
+    public WorkflowManagement(ISystemDatabase database, Func<string?, IDbosSerializer> serializerFor, TimeProvider time, string? applicationName,
+        Func<IReadOnlyList<string>, CancellationToken, Task>? purgeApplicationRows = null)
     {
         _database = database;
         _time = time;
         _applicationName = applicationName;
+        _purgeApplicationRows = purgeApplicationRows;
         Payloads = new StoredPayloadReader(serializerFor);
     }
 
@@ -52,7 +62,7 @@ internal sealed class WorkflowManagement
             WorkflowIds = filter?.WorkflowIds, WorkflowIdPrefix = filter?.WorkflowIdPrefix, Statuses = filter?.Statuses, Name = filter?.Name,
             ClassName = filter?.ClassName, CreatedAfter = filter?.CreatedAfter, CreatedBefore = filter?.CreatedBefore, CompletedAfter = filter?.CompletedAfter,
             CompletedBefore = filter?.CompletedBefore, DequeuedAfter = filter?.DequeuedAfter, DequeuedBefore = filter?.DequeuedBefore,
-            ApplicationVersion = filter?.ApplicationVersion, ExecutorId = filter?.ExecutorId, AuthenticatedUser = filter?.AuthenticatedUser,
+            ApplicationVersion = filter?.ApplicationVersion, ApplicationName = filter?.ApplicationName, ExecutorId = filter?.ExecutorId, AuthenticatedUser = filter?.AuthenticatedUser,
             QueueName = filter?.QueueName, QueuesOnly = true, ParentWorkflowId = filter?.ParentWorkflowId, ForkedFrom = filter?.ForkedFrom,
             WasForkedFrom = filter?.WasForkedFrom, HasParent = filter?.HasParent, Limit = filter?.Limit, Offset = filter?.Offset,
             SortDescending = filter?.SortDescending ?? false, LoadInput = filter?.LoadInput ?? true, LoadOutput = false,
@@ -208,6 +218,13 @@ internal sealed class WorkflowManagement
             throw new NonExistentWorkflowException(workflowId);
         }
 
+        // The application database's rows first: if this stops half-way, what is left are workflows without them, never their rows
+        // without the workflows (a new workflow reusing an ID would take them for its own transactions' outputs).
+        if (_purgeApplicationRows is { } purge)
+        {
+            await purge(existing, cancellationToken).ConfigureAwait(false);
+        }
+
         await _database.DeleteWorkflowsAsync(existing, cancellationToken).ConfigureAwait(false);
         return existing;
     }
@@ -251,11 +268,37 @@ internal sealed class WorkflowManagement
         }
 
         long deleted = 0;
+        if (_purgeApplicationRows is not { } purge)
+        {
+            while (true)
+            {
+                var batch = await _database.GarbageCollectBatchAsync(cutoff!.Value, batchSize, cancellationToken).ConfigureAwait(false);
+                deleted += batch;
+                if (batch < batchSize)
+                {
+                    return deleted;
+                }
+            }
+        }
+
+        // With an application database: each batch's transaction_outputs go first (as in DeleteWorkflowAsync), then those of the
+        // batch still finished. Purging a finished workflow's transaction outputs is safe even if it is resumed in between: each
+        // transaction it completed is checkpointed in operation_outputs, which replay reads first.
         while (true)
         {
-            var batch = await _database.GarbageCollectBatchAsync(cutoff!.Value, batchSize, cancellationToken).ConfigureAwait(false);
-            deleted += batch;
-            if (batch < batchSize)
+            var victims = await _database.GetGarbageAsync(cutoff!.Value, batchSize, cancellationToken).ConfigureAwait(false);
+            if (victims.Count > 0)
+            {
+                await purge(victims, cancellationToken).ConfigureAwait(false);
+                var batch = await _database.DeleteFinishedWorkflowsAsync(victims, cancellationToken).ConfigureAwait(false);
+                deleted += batch;
+                if (batch == 0)
+                {
+                    return deleted; // all of them held or resumed meanwhile: what is left is for the next collection
+                }
+            }
+
+            if (victims.Count < batchSize)
             {
                 return deleted;
             }

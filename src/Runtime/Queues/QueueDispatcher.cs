@@ -90,8 +90,11 @@ internal sealed class QueueDispatcher
             {
                 if (polled)
                 {
-                    // Delays are checked at the poll only: a wake (an enqueue, a completion) is about ENQUEUED work.
-                    await _runtime.Database.ReleaseDelayedAsync(loop.Queue.Name, stopping).ConfigureAwait(false);
+                    // Delays are checked at the poll only (a wake, an enqueue or a completion, is about ENQUEUED work), and when
+                    // the earliest one left is due, if that comes before the next poll.
+                    loop.NextDelayed = await _runtime.Database.ReleaseDelayedAsync(loop.Queue.Name, stopping).ConfigureAwait(false) is { } due
+                        ? DateTimeOffset.FromUnixTimeMilliseconds(due)
+                        : null;
                     polled = false;
                 }
 
@@ -134,8 +137,18 @@ internal sealed class QueueDispatcher
 
             try
             {
+                var time = _runtime.Options.TimeProvider;
+                var untilDelayed = loop.NextDelayed - time.GetUtcNow();
+                var delayed = untilDelayed <= wait;
+                if (delayed)
+                {
+                    wait = untilDelayed > ShortestWait ? untilDelayed.Value : ShortestWait;
+                }
+
                 // When full, only a local completion makes room (other processes' completions are seen at the next poll).
-                polled = await Task.WhenAny(signal, Task.Delay(wait, _runtime.Options.TimeProvider, stopping)).ConfigureAwait(false) != signal && !retry;
+                using var timer = loop.NextDelayed is { } release ? _runtime.Options.Hooks?.TimerSet(release) : null;
+                var fired = await Task.WhenAny(signal, Task.Delay(wait, time, stopping)).ConfigureAwait(false) != signal;
+                polled = fired && (!retry || delayed);
             }
             catch (OperationCanceledException)
             {
@@ -174,6 +187,9 @@ internal sealed class QueueDispatcher
             await Task.WhenAny(signal, Task.Delay(left, time, stopping)).ConfigureAwait(false);
         }
     }
+
+    /// <summary>The shortest wait for a delayed workflow whose release is due.</summary>
+    private static readonly TimeSpan ShortestWait = TimeSpan.FromMilliseconds(1);
 
     /// <summary>The longest a busy queue waits to claim freed slots together.</summary>
     private static readonly TimeSpan GatherTime = TimeSpan.FromMilliseconds(2);
@@ -276,6 +292,9 @@ internal sealed class QueueDispatcher
 
         /// <summary>Dequeues lost in a row to other processes.</summary>
         public int Contentions;
+
+        /// <summary>When the earliest DELAYED workflow of the queue is due, as the last poll saw it.</summary>
+        public DateTimeOffset? NextDelayed;
 
         public Task Task { get; set; } = Task.CompletedTask;
 

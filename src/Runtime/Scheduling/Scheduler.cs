@@ -269,6 +269,7 @@ internal sealed class Scheduler
 
     private async Task SleepUntilAsync(DateTimeOffset until, CancellationToken token)
     {
+        using var timer = _runtime.Options.Hooks?.TimerSet(until); // a test clock may skip to the tick
         for (var remaining = until - Time.GetUtcNow(); remaining > TimeSpan.Zero; remaining = until - Time.GetUtcNow())
         {
             await Task.Delay(remaining < LongestSleep ? remaining : LongestSleep, Time, token).ConfigureAwait(false);

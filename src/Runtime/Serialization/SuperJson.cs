@@ -22,6 +22,9 @@ internal static class SuperJson
 
     private const string MarkerValue = "superjson";
 
+    /// <summary>A superjson record of plain JSON (nothing for <c>meta</c> to say), marked as DBOS marks its records.</summary>
+    public static string Encode(JsonNode? json) => new JsonObject { ["json"] = json, [MarkerKey] = MarkerValue }.ToJsonString();
+
     /// <summary>
     /// The plain JSON equivalent of a stored <c>js_superjson</c> record: <c>undefined</c> → null, BigInt → a JSON
     /// number, Date/RegExp/URL → their strings (ISO 8601 for dates), Set and typed arrays → arrays, Map → an object

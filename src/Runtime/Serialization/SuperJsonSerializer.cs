@@ -10,18 +10,24 @@ namespace Dbos.Serialization;
 /// <summary>
 /// Reads values that DBOS TypeScript wrote with its default serializer (<c>js_superjson</c>): results, errors,
 /// events, messages and workflow inputs (a positional-arguments array) of TypeScript workflows and of the TypeScript
-/// client's calls that do not ask for <c>serializationType: 'portable'</c>. Read only: this SDK writes portable JSON.
-/// The decoded value is read with the runtime's portable JSON options, plus NaN and ±Infinity as JavaScript has them.
+/// client's calls that do not ask for <c>serializationType: 'portable'</c>. The decoded value is read with the runtime's
+/// portable JSON options, plus NaN and ±Infinity as JavaScript has them.
+/// Writes only the outcome of a workflow whose row says <c>js_superjson</c> (the TypeScript client enqueued it with its
+/// default serializer, and decodes its result by that tag): the portable JSON of the value as the record's <c>json</c>, with
+/// no <c>meta</c> (dates are ISO strings, as in portable JSON); an error is the portable error record (name, message, code,
+/// data) in the same envelope, which serialize-error reads back as an <c>Error</c>.
 /// </summary>
 internal sealed class SuperJsonSerializer : IDbosSerializer
 {
     public static readonly SuperJsonSerializer Default = new(PortableJsonSerializer.Default.Options);
 
     private readonly JsonSerializerOptions _options;
+    private readonly PortableJsonSerializer _portable;
 
     public SuperJsonSerializer(JsonSerializerOptions portableOptions)
     {
         ArgumentNullException.ThrowIfNull(portableOptions);
+        _portable = new PortableJsonSerializer(portableOptions);
         _options = new JsonSerializerOptions(portableOptions);
         _options.NumberHandling |= JsonNumberHandling.AllowNamedFloatingPointLiterals;
         _options.MakeReadOnly();
@@ -29,7 +35,7 @@ internal sealed class SuperJsonSerializer : IDbosSerializer
 
     public string Name => SuperJson.FormatName;
 
-    public string Serialize(object? value, Type type) => throw ReadOnly();
+    public string Serialize(object? value, Type type) => SuperJson.Encode(JsonNode.Parse(_portable.Serialize(value, type)));
 
     public object? Deserialize(string text, Type type)
     {
@@ -84,7 +90,7 @@ internal sealed class SuperJsonSerializer : IDbosSerializer
         return values;
     }
 
-    public string SerializeError(Exception error) => throw ReadOnly();
+    public string SerializeError(Exception error) => SuperJson.Encode(JsonNode.Parse(_portable.SerializeError(error)));
 
     /// <summary>DBOS TypeScript stores errors as serialize-error records (<c>name</c>, <c>message</c>, <c>stack</c>,
     /// <c>code</c>, <c>cause</c> and the error's own fields); the fields other than name, message and code become the data.</summary>
@@ -105,6 +111,11 @@ internal sealed class SuperJsonSerializer : IDbosSerializer
             return new PortableWorkflowException("Error", node is JsonValue v && v.TryGetValue<string>(out var s) ? s : node?.ToJsonString() ?? "null", null, null);
         }
 
+        if (record["data"] is JsonObject written && written.ContainsKey("dotnetType"))
+        {
+            return _portable.DeserializeError(record.ToJsonString()); // a .NET error this SDK wrote (SerializeError): its own type again
+        }
+
         var name = record["name"] is JsonValue n && n.TryGetValue<string>(out var nameText) ? nameText : "Error";
         var message = record["message"] is JsonValue m && m.TryGetValue<string>(out var messageText) ? messageText : string.Empty;
         var code = record["code"]?.ToJsonString();
@@ -122,5 +133,5 @@ internal sealed class SuperJsonSerializer : IDbosSerializer
     }
 
     private NotSupportedException ReadOnly()
-        => new($"{Name} is read, not written: this SDK writes portable_json, which DBOS TypeScript reads too.");
+        => new($"{Name} workflow inputs are read, not written: this SDK writes portable_json, which DBOS TypeScript reads too.");
 }

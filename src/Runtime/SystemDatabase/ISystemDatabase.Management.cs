@@ -49,6 +49,14 @@ internal partial interface ISystemDatabase
     /// their dependent rows, in one short transaction. Returns how many it deleted.</summary>
     Task<int> GarbageCollectBatchAsync(long createdBefore, int batchSize, CancellationToken cancellationToken);
 
+    /// <summary>Up to <paramref name="batchSize"/> IDs of the oldest finished workflows created before <paramref name="createdBefore"/>
+    /// (a read: nothing is locked or deleted).</summary>
+    Task<IReadOnlyList<string>> GetGarbageAsync(long createdBefore, int batchSize, CancellationToken cancellationToken);
+
+    /// <summary>Deletes those of these workflows that are still finished (never ENQUEUED, PENDING or DELAYED ones; rows other
+    /// transactions hold are skipped), with their dependent rows, in one short transaction. Returns how many it deleted.</summary>
+    Task<int> DeleteFinishedWorkflowsAsync(IReadOnlyList<string> workflowIds, CancellationToken cancellationToken);
+
     /// <summary>The <c>created_at</c> of the workflow with <paramref name="newerCount"/> newer workflows, or null when there are
     /// not that many.</summary>
     Task<long?> GetCreatedAtOfNewestAsync(int newerCount, CancellationToken cancellationToken);

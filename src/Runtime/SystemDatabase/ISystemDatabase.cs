@@ -114,8 +114,9 @@ internal partial interface ISystemDatabase : IAsyncDisposable
     /// <summary>Stores the queues' configuration in <c>queues</c> (insert, or update the row with the same name), as DBOS does.</summary>
     Task UpsertQueuesAsync(IReadOnlyList<WorkflowQueue> queues, CancellationToken cancellationToken);
 
-    /// <summary>DELAYED workflows of the queue whose delay has passed become ENQUEUED. Returns how many.</summary>
-    Task<int> ReleaseDelayedAsync(string queueName, CancellationToken cancellationToken);
+    /// <summary>DELAYED workflows of the queue whose delay has passed become ENQUEUED. Returns when the next of the queue's DELAYED
+    /// workflows is due (epoch milliseconds), or null when none is left.</summary>
+    Task<long?> ReleaseDelayedAsync(string queueName, CancellationToken cancellationToken);
 
     /// <summary>Claims up to the request's budget of ENQUEUED workflows of a queue in priority then enqueue order, within the queue's
     /// global, rate and partition limits (DBOS's algorithm: repeatable read with NOWAIT when a limit is shared, else read committed with

@@ -1,7 +1,9 @@
 using System;
+using System.Collections.Generic;
 using System.Data;
 using System.Data.Common;
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Data.Sqlite;
@@ -66,10 +68,8 @@ internal sealed class ApplicationDatabase
             }
 
             await using var lease = CreateContext();
-            await lease.Context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            var connection = lease.Context.Database.GetDbConnection();
-            var sql = Sql.For(connection);
-            if (await ScalarAsync(connection, null, sql.TableExists, cancellationToken).ConfigureAwait(false) is not (true or 1L))
+            var (connection, sql, exists) = await OpenAsync(lease, cancellationToken).ConfigureAwait(false);
+            if (!exists)
             {
                 await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
                 foreach (var statement in sql.CreateSchema)
@@ -86,6 +86,36 @@ internal sealed class ApplicationDatabase
         {
             _schemaGate.Release();
         }
+    }
+
+    /// <summary>Deletes the <c>transaction_outputs</c> rows of these workflows (nothing when the table does not exist yet). Called
+    /// before their system rows are deleted, so an interrupted delete never leaves rows that a new workflow reusing an ID would
+    /// take for its own transactions' outputs.</summary>
+    public async Task PurgeOutputsAsync(IReadOnlyList<string> workflowIds, CancellationToken cancellationToken)
+    {
+        if (workflowIds.Count == 0)
+        {
+            return;
+        }
+
+        await using var lease = CreateContext();
+        var (connection, sql, exists) = await OpenAsync(lease, cancellationToken).ConfigureAwait(false);
+        if (!exists)
+        {
+            return;
+        }
+
+        await using var command = Command(connection, null, sql.DeleteOutputs, JsonSerializer.Serialize(workflowIds));
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Opens the lease's connection; with the engine's statements and whether <c>transaction_outputs</c> exists.</summary>
+    private static async Task<(DbConnection Connection, Sql Sql, bool TableExists)> OpenAsync(ApplicationContextLease lease, CancellationToken cancellationToken)
+    {
+        await lease.Context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var connection = lease.Context.Database.GetDbConnection();
+        var sql = Sql.For(connection);
+        return (connection, sql, await ScalarAsync(connection, null, sql.TableExists, cancellationToken).ConfigureAwait(false) is true or 1L);
     }
 
     /// <summary>The output recorded for this operation by an execution whose transaction committed, or null. Read outside
@@ -195,7 +225,8 @@ internal sealed class ApplicationDatabase
         string InsertOutput,
         string InsertOutputIgnoringConflict,
         string ReadOnly,
-        string? ResetReadOnly)
+        string? ResetReadOnly,
+        string DeleteOutputs)
     {
         private const string Columns = "(workflow_uuid, function_id, output, error, txn_id, txn_snapshot, executor_id, function_name, created_at)";
         private const string Values = "($1, $2, $3, $4, '', '', $5, $6, $7)";
@@ -225,7 +256,8 @@ internal sealed class ApplicationDatabase
             "INSERT INTO dbos.transaction_outputs " + Columns + " VALUES " + Values,
             "INSERT INTO dbos.transaction_outputs " + Columns + " VALUES " + Values + " ON CONFLICT (workflow_uuid, function_id) DO NOTHING",
             "SET TRANSACTION READ ONLY",
-            null);
+            null,
+            "DELETE FROM dbos.transaction_outputs WHERE workflow_uuid IN (SELECT json_array_elements_text($1::json))");
 
         private static readonly Sql Sqlite = new(
             "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'transaction_outputs')",
@@ -249,7 +281,8 @@ internal sealed class ApplicationDatabase
             "INSERT INTO transaction_outputs " + Columns + " VALUES " + Values,
             "INSERT INTO transaction_outputs " + Columns + " VALUES " + Values + " ON CONFLICT (workflow_uuid, function_id) DO NOTHING",
             "PRAGMA query_only = ON",
-            "PRAGMA query_only = OFF");
+            "PRAGMA query_only = OFF",
+            "DELETE FROM transaction_outputs WHERE workflow_uuid IN (SELECT value FROM json_each($1))");
 
         public static Sql For(DbConnection connection) => connection switch
         {

@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using Dbos.Authorization;
+using Dbos.Serialization;
 using Dbos.SystemDatabase;
 using Dbos.Tracing;
 
@@ -37,6 +38,10 @@ internal sealed class WorkflowEnvironment : IDisposable
     /// <summary>Set at recovery when the stored roles no longer satisfy the workflow's required roles: the workflow is
     /// finished as ERROR with this, as DBOS does.</summary>
     public NotAuthorizedException? Denied { get; }
+
+    /// <summary>How the outcome is written when the row asks for other than the runtime's serializer: a row the DBOS TypeScript
+    /// client enqueued with its default serializer says <c>js_superjson</c>, and that client decodes the result by that tag.</summary>
+    public IDbosSerializer? OutcomeSerializer { get; private init; }
 
     /// <summary>The <c>workflow_status.attributes</c> to store: the trace context to continue after recovery.</summary>
     public string? Attributes => DbosTracing.AttributesFor(Activity);
@@ -82,7 +87,10 @@ internal sealed class WorkflowEnvironment : IDisposable
 
         var request = ContextJson.ReadRequest(row.Request);
         var activity = DbosTracing.StartWorkflow(runtime, workflow, row.WorkflowId, authentication, DbosTracing.ParentFrom(row.Attributes), recovered: true);
-        return new WorkflowEnvironment(authentication, request, row.Request, activity, denied);
+        return new WorkflowEnvironment(authentication, request, row.Request, activity, denied)
+        {
+            OutcomeSerializer = row.Serialization == SuperJson.FormatName ? runtime.SerializerFor(row.Serialization) : null,
+        };
     }
 
     /// <summary>The ambient state of the workflow's body.</summary>

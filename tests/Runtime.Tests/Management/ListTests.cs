@@ -17,19 +17,19 @@ public sealed class ListTests(string engine) : ManagementTest(engine)
     private static DateTimeOffset At(long offset) => DateTimeOffset.FromUnixTimeMilliseconds(T0 + offset);
 
     private Task InsertAsync(string id, string status, long created, string name = "alpha", string className = "A", long? completed = null, long? started = null,
-        string version = "v1", string executor = "e1", string? user = null, string? queue = null, string? parent = null, string? forkedFrom = null, bool wasForkedFrom = false)
+        string version = "v1", string executor = "e1", string? user = null, string? queue = null, string? parent = null, string? forkedFrom = null, bool wasForkedFrom = false, string? app = null)
         => QueryAsync(
             "INSERT INTO {s}workflow_status (workflow_uuid, status, name, class_name, created_at, updated_at, completed_at, started_at_epoch_ms, application_version, " +
-            "executor_id, authenticated_user, queue_name, parent_workflow_id, forked_from, was_forked_from) VALUES (@p1, @p2, @p3, @p4, @p5, @p5, @p6, @p7, @p8, @p9, @p10, @p11, @p12, @p13, @p14)",
-            id, status, name, className, T0 + created, completed is { } c ? T0 + c : null, started is { } s ? T0 + s : null, version, executor, user, queue, parent, forkedFrom, wasForkedFrom);
+            "executor_id, authenticated_user, queue_name, parent_workflow_id, forked_from, was_forked_from, application_name) VALUES (@p1, @p2, @p3, @p4, @p5, @p5, @p6, @p7, @p8, @p9, @p10, @p11, @p12, @p13, @p14, @p15)",
+            id, status, name, className, T0 + created, completed is { } c ? T0 + c : null, started is { } s ? T0 + s : null, version, executor, user, queue, parent, forkedFrom, wasForkedFrom, app);
 
     private async Task MakeRowsAsync()
     {
         await InsertAsync("a", WorkflowStatuses.Success, 1000, completed: 1500, started: 1100, user: "alice", wasForkedFrom: true);
-        await InsertAsync("b", WorkflowStatuses.Error, 2000, "beta", "B", completed: 2600, started: 2100, version: "v2", executor: "e2", user: "bob", queue: "q1");
+        await InsertAsync("b", WorkflowStatuses.Error, 2000, "beta", "B", completed: 2600, started: 2100, version: "v2", executor: "e2", user: "bob", queue: "q1", app: "shop");
         await InsertAsync("c", WorkflowStatuses.Enqueued, 3000, queue: "q1");
         await InsertAsync("d", WorkflowStatuses.Pending, 4000, queue: "q2", started: 4100, parent: "a");
-        await InsertAsync("e", WorkflowStatuses.Cancelled, 5000, completed: 5200, forkedFrom: "a");
+        await InsertAsync("e", WorkflowStatuses.Cancelled, 5000, completed: 5200, forkedFrom: "a", app: "billing");
         await InsertAsync("f", WorkflowStatuses.Delayed, 6000, queue: "q1");
         await InsertAsync("a-child", WorkflowStatuses.Pending, 7000, parent: "a");
         await InsertAsync("x_1", WorkflowStatuses.Success, 8000, completed: 8001);
@@ -60,6 +60,7 @@ public sealed class ListTests(string engine) : ManagementTest(engine)
             ("dequeued after", new WorkflowFilter { DequeuedAfter = At(2100) }, ["b", "d"]),
             ("dequeued before", new WorkflowFilter { DequeuedBefore = At(2100) }, ["a", "b"]),
             ("application version", new WorkflowFilter { ApplicationVersion = "v2" }, ["b"]),
+            ("application name", new WorkflowFilter { ApplicationName = "shop" }, ["b"]),
             ("executor", new WorkflowFilter { ExecutorId = "e2" }, ["b"]),
             ("user", new WorkflowFilter { AuthenticatedUser = "alice" }, ["a"]),
             ("queue", new WorkflowFilter { QueueName = "q1" }, ["b", "c", "f"]),

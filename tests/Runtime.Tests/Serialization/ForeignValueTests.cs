@@ -41,6 +41,17 @@ public sealed class ForeignValueTests(string engine) : EngineTest(engine)
         await QueryAsync("INSERT INTO {s}workflow_output (workflow_uuid, output, error) VALUES (@p1, @p2, @p3)", workflowId, output, error);
     }
 
+    /// <summary>A PENDING Summarize row of version v-foreign, its inputs in js_superjson: (new Date(0), 3n, new Map([[key, 2]])).</summary>
+    private async Task InsertSummarizeFromTypeScriptAsync(string workflowId, string key)
+    {
+        await QueryAsync("""
+            INSERT INTO {s}workflow_status (workflow_uuid, status, name, class_name, executor_id, application_version, serialization, owner_xid, created_at, updated_at)
+            VALUES (@p1, 'PENDING', 'Summarize', 'ForeignValueWorkflows', 'local', 'v-foreign', 'js_superjson', 'ts-owner', 1, 1)
+            """, workflowId);
+        await QueryAsync("INSERT INTO {s}workflow_input (workflow_uuid, inputs) VALUES (@p1, @p2)", workflowId,
+            $$$"""{"json":["1970-01-01T00:00:00.000Z","3",[["{{{key}}}",2]]],"meta":{"values":{"0":["Date"],"1":["bigint"],"2":["map"]}},"__dbos_serializer":"superjson"}""");
+    }
+
     private static async Task<WorkflowHandle<T>> StartAsync<T>(string workflowId, Func<Task<T>> workflow)
     {
         using (new SetWorkflowID(workflowId))
@@ -111,15 +122,39 @@ public sealed class ForeignValueTests(string engine) : EngineTest(engine)
     {
         var runtime = await LaunchAsync(o => o.ApplicationVersion = "v-foreign");
         // client.enqueue({ workflowName: 'Summarize', ... }, new Date(0), 3n, new Map([['x', 2]])) stores the positional array
-        await QueryAsync("""
-            INSERT INTO {s}workflow_status (workflow_uuid, status, name, class_name, executor_id, application_version, serialization, owner_xid, created_at, updated_at)
-            VALUES ('from-ts', 'PENDING', 'Summarize', 'ForeignValueWorkflows', 'local', 'v-foreign', 'js_superjson', 'ts-owner', 1, 1)
-            """);
-        await QueryAsync("INSERT INTO {s}workflow_input (workflow_uuid, inputs) VALUES ('from-ts', @p1)",
-            """{"json":["1970-01-01T00:00:00.000Z","3",[["x",2]]],"meta":{"values":{"0":["Date"],"1":["bigint"],"2":["map"]}},"__dbos_serializer":"superjson"}""");
+        await InsertSummarizeFromTypeScriptAsync("from-ts", "x");
 
         Assert.That(await runtime.RecoverPendingWorkflowsAsync(), Is.EqualTo(new[] { "from-ts" }));
         Assert.That(await (await runtime.RetrieveWorkflowAsync<string>("from-ts")).GetResultAsync(), Is.EqualTo("0|3|2"));
+
+        // The outcome is written in the row's serialization, so the TypeScript client that enqueued it decodes it by that tag.
+        var stored = (await QueryAsync("SELECT s.serialization, o.output FROM {s}workflow_status s JOIN {s}workflow_output o USING (workflow_uuid) WHERE workflow_uuid = 'from-ts'")).Single();
+        Assert.That(stored, Is.EqualTo(new object?[] { "js_superjson", """{"json":"0|3|2","__dbos_serializer":"superjson"}""" }));
+        var listed = await runtime.ListWorkflowsAsync(new WorkflowFilter { WorkflowIds = ["from-ts"], LoadOutput = true });
+        Assert.That(listed.Single().GetOutput<string>(), Is.EqualTo("0|3|2"), "read back from the database");
+    }
+
+    [Test]
+    public async Task A_js_superjson_workflow_that_fails_records_its_error_as_a_superjson_error_record()
+    {
+        var runtime = await LaunchAsync(o => o.ApplicationVersion = "v-foreign");
+        await InsertSummarizeFromTypeScriptAsync("from-ts-bad", "y"); // no "x" in the scores: the workflow throws KeyNotFoundException
+
+        await runtime.RecoverPendingWorkflowsAsync();
+        var handle = await runtime.RetrieveWorkflowAsync<string>("from-ts-bad");
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => handle.GetResultAsync());
+
+        var error = (string)(await QueryAsync("SELECT error FROM {s}workflow_output WHERE workflow_uuid = 'from-ts-bad'")).Single()[0]!;
+        using var record = System.Text.Json.JsonDocument.Parse(error);
+        Assert.That(record.RootElement.GetProperty("__dbos_serializer").GetString(), Is.EqualTo("superjson"));
+        // What serialize-error reads back into an Error: name and message at the top of the record's json.
+        Assert.That(record.RootElement.GetProperty("json").GetProperty("name").GetString(), Is.EqualTo("System.Collections.Generic.KeyNotFoundException"));
+        Assert.That(record.RootElement.GetProperty("json").GetProperty("message").GetString(), Does.Contain("'x'"));
+
+        // Read back from the database by a fresh runtime (not from this one's memory): the .NET type again.
+        await runtime.ShutdownAsync();
+        var reader = await LaunchAsync(o => o.ApplicationVersion = "v-foreign");
+        await Assert.ThrowsAsync<KeyNotFoundException>(async () => await (await reader.RetrieveWorkflowAsync<string>("from-ts-bad")).GetResultAsync());
     }
 
     [Test]

@@ -190,10 +190,19 @@ public sealed class SuperJsonTests
     }
 
     [Test]
-    public void Writing_stays_portable_json()
+    public void Outcomes_are_written_as_plain_superjson_records_and_read_back_and_inputs_are_never_written()
     {
-        Assert.Throws<NotSupportedException>(() => Reader.Serialize("x", typeof(string)));
-        Assert.Throws<NotSupportedException>(() => Reader.SerializeError(new InvalidOperationException("x")));
+        var when = new DateTimeOffset(1970, 1, 2, 0, 0, 0, TimeSpan.Zero);
+        var written = Reader.Serialize(new Mix(when, [1, 2], new Dictionary<string, DateTimeOffset> { ["k"] = when }, null), typeof(Mix));
+        Assert.That(written, Does.StartWith("""{"json":{""").And.EndWith(""","__dbos_serializer":"superjson"}"""));
+        Assert.That(written, Does.Not.Contain("\"meta\""), "plain JSON: nothing for meta to say");
+        var back = (Mix)Reader.Deserialize(written, typeof(Mix))!;
+        Assert.That((back.When, back.Ids, back.M["k"], back.U), Is.EqualTo((when, new long[] { 1, 2 }, when, (string?)null)));
+        Assert.That(Reader.Serialize(null, typeof(string)), Is.EqualTo("""{"json":null,"__dbos_serializer":"superjson"}"""));
+
+        var error = Reader.DeserializeError(Reader.SerializeError(new InvalidOperationException("x")));
+        Assert.That((error.GetType(), error.Message), Is.EqualTo((typeof(InvalidOperationException), "x")));
+        Assert.Throws<NotSupportedException>(() => Reader.SerializeArguments(["x"], [typeof(string)]));
     }
 
     public sealed record ErrorValue(string Name, string Message);

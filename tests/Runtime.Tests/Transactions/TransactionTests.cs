@@ -120,6 +120,59 @@ public sealed class TransactionTests(string engine) : EngineTest(engine)
     }
 
     [Test]
+    public async Task A_deleted_workflows_transaction_outputs_go_with_it_so_its_ID_starts_afresh()
+    {
+        await LaunchWithAppAsync();
+        using (new SetWorkflowID("reused"))
+        {
+            Assert.That(await TransactionWorkflows.Order(1, 3), Is.EqualTo(7));
+        }
+
+        await DBOS.DeleteWorkflowAsync("reused");
+        Assert.That(await OutputRowAsync("reused"), Is.Null, "transaction_outputs lost the deleted workflow's row");
+
+        // A new workflow under the same ID runs its transaction: it does not take the deleted one's output for its own.
+        using (new SetWorkflowID("reused"))
+        {
+            Assert.That(await TransactionWorkflows.Order(1, 2), Is.EqualTo(5));
+        }
+
+        Assert.That(await StockAsync(), Is.EqualTo(5));
+        Assert.That(Probe.Count("reserve"), Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task Garbage_collection_purges_the_transaction_outputs_of_what_it_deletes_and_only_those()
+    {
+        await LaunchWithAppAsync();
+        using (new SetWorkflowID("gc-pending"))
+        {
+            await DBOS.StartWorkflowAsync(() => TransactionWorkflows.ReserveThenWait(1, 1, "gc-gate"));
+        }
+
+        await EventuallyAsync(async () => await StepCountAsync("gc-pending") >= 1, "the pending workflow's transaction was recorded");
+        foreach (var id in new[] { "gc-done-1", "gc-done-2" })
+        {
+            using (new SetWorkflowID(id))
+            {
+                await TransactionWorkflows.Order(1, 1);
+            }
+        }
+
+        Assert.That(await DBOS.GarbageCollectAsync(keepRows: 0), Is.EqualTo(2), "both finished workflows, not the pending one");
+        Assert.That(await OutputRowAsync("gc-done-1"), Is.Null);
+        Assert.That(await OutputRowAsync("gc-done-2"), Is.Null);
+        Assert.That(await StatusAsync("gc-done-1"), Is.Null);
+        Assert.That(await OutputRowAsync("gc-pending"), Is.Not.Null, "the running workflow keeps its transaction's output");
+        Assert.That(await StatusAsync("gc-pending"), Is.EqualTo(WorkflowStatuses.Pending));
+
+        Probe.Open("gc-gate");
+        var handle = await DBOS.RetrieveWorkflowAsync<string>("gc-pending");
+        Assert.That(await handle.GetResultAsync(), Is.EqualTo("left 9"));
+        Assert.That(Probe.Count("reserve"), Is.EqualTo(3), "each transaction ran once");
+    }
+
+    [Test]
     public async Task Recovery_replays_a_transaction_checkpointed_in_the_system_database()
     {
         var first = await LaunchWithAppAsync();

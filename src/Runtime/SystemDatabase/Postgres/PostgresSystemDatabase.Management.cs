@@ -19,6 +19,8 @@ internal sealed partial class PostgresSystemDatabase
     private string? _resumeWorkflowSql;
     private string? _forkWorkflowSql;
     private string? _garbageCollectBatchSql;
+    private string? _garbageSql;
+    private string? _deleteFinishedSql;
     private string? _createdAtOfNewestSql;
     private string? _workflowStatesSql;
     private string[]? _deleteWorkflowsSql;
@@ -301,7 +303,20 @@ internal sealed partial class PostgresSystemDatabase
             ORDER BY created_at
             LIMIT $2
             FOR UPDATE SKIP LOCKED
-        ), ids AS (
+        ),
+        """ + DeleteVictimsSql;
+
+    // The same delete, of given workflows that are still finished (an app database's rows for them were purged first).
+    private const string DeleteFinishedSql = """
+        WITH victims AS (
+            SELECT workflow_uuid FROM {schema}.workflow_status
+            WHERE workflow_uuid = ANY($1) AND status NOT IN ('PENDING', 'ENQUEUED', 'DELAYED')
+            FOR UPDATE SKIP LOCKED
+        ),
+        """ + DeleteVictimsSql;
+
+    private const string DeleteVictimsSql = """
+        ids AS (
             SELECT COALESCE(array_agg(workflow_uuid), ARRAY[]::text[]) AS v FROM victims
         ), wi AS (
             DELETE FROM {schema}.workflow_input WHERE workflow_uuid = ANY((SELECT v FROM ids)::text[])
@@ -328,6 +343,33 @@ internal sealed partial class PostgresSystemDatabase
         await using var command = _dataSource.CreateCommand(_garbageCollectBatchSql ??= Qualify(GarbageCollectBatchSql));
         command.Parameters.Add(BigInt(createdBefore));
         command.Parameters.Add(BigInt(batchSize));
+        return (int)(long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    private const string GarbageSql = """
+        SELECT workflow_uuid FROM {schema}.workflow_status
+        WHERE created_at < $1 AND status NOT IN ('PENDING', 'ENQUEUED', 'DELAYED')
+        ORDER BY created_at
+        LIMIT $2
+        """;
+
+    public async Task<IReadOnlyList<string>> GetGarbageAsync(long createdBefore, int batchSize, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand(_garbageSql ??= Qualify(GarbageSql));
+        command.Parameters.Add(BigInt(createdBefore));
+        command.Parameters.Add(BigInt(batchSize));
+        return await ReadIdsAsync(command, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<int> DeleteFinishedWorkflowsAsync(IReadOnlyList<string> workflowIds, CancellationToken cancellationToken)
+    {
+        if (workflowIds.Count == 0)
+        {
+            return 0;
+        }
+
+        await using var command = _dataSource.CreateCommand(_deleteFinishedSql ??= Qualify(DeleteFinishedSql));
+        command.Parameters.Add(TextArray(workflowIds.ToArray()));
         return (int)(long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 

@@ -53,17 +53,22 @@ internal sealed partial class PostgresSystemDatabase
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    // The release, and (in the same round trip, from the DELAYED index) when the next delayed workflow of the queue is due.
     private const string ReleaseDelayedSql = """
-        UPDATE {schema}.workflow_status SET status = 'ENQUEUED', updated_at = $2
-        WHERE status = 'DELAYED' AND queue_name = $1 AND delay_until_epoch_ms <= $2
+        WITH released AS (
+            UPDATE {schema}.workflow_status SET status = 'ENQUEUED', updated_at = $2
+            WHERE status = 'DELAYED' AND queue_name = $1 AND delay_until_epoch_ms <= $2
+            RETURNING 1)
+        SELECT min(delay_until_epoch_ms) FROM {schema}.workflow_status
+        WHERE status = 'DELAYED' AND queue_name = $1 AND delay_until_epoch_ms > $2
         """;
 
-    public async Task<int> ReleaseDelayedAsync(string queueName, CancellationToken cancellationToken)
+    public async Task<long?> ReleaseDelayedAsync(string queueName, CancellationToken cancellationToken)
     {
         await using var command = _dataSource.CreateCommand(_releaseDelayedSql ??= Qualify(ReleaseDelayedSql));
         command.Parameters.Add(Text(queueName));
         command.Parameters.Add(BigInt(NowMs()));
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long next ? next : null;
     }
 
     // One statement: the budget (this process's, less the queue's PENDING count against its global limit, less its recent starts

@@ -343,6 +343,28 @@ internal sealed partial class SqliteSystemDatabase
         return victims.Count == 0 ? 0 : DeleteAll(connection, JsonArray(victims));
     }, cancellationToken);
 
+    public Task<IReadOnlyList<string>> GetGarbageAsync(long createdBefore, int batchSize, CancellationToken cancellationToken) => RunAsync(connection =>
+    {
+        var select = Command(connection, GarbageVictimsSql);
+        Bind(select, "$before", createdBefore);
+        Bind(select, "$limit", batchSize);
+        return ReadIds(select);
+    }, cancellationToken);
+
+    private const string StillFinishedSql = """
+        SELECT workflow_uuid FROM workflow_status
+        WHERE workflow_uuid IN (SELECT value FROM json_each($ids)) AND status NOT IN ('PENDING', 'ENQUEUED', 'DELAYED')
+        """;
+
+    public Task<int> DeleteFinishedWorkflowsAsync(IReadOnlyList<string> workflowIds, CancellationToken cancellationToken)
+        => workflowIds.Count == 0 ? Task.FromResult(0) : RunInTransactionAsync(connection =>
+        {
+            var select = Command(connection, StillFinishedSql);
+            Bind(select, "$ids", JsonArray(workflowIds));
+            var victims = ReadIds(select);
+            return victims.Count == 0 ? 0 : DeleteAll(connection, JsonArray(victims));
+        }, cancellationToken);
+
     private const string CreatedAtOfNewestSql = "SELECT created_at FROM workflow_status ORDER BY created_at DESC LIMIT 1 OFFSET $offset";
 
     public Task<long?> GetCreatedAtOfNewestAsync(int newerCount, CancellationToken cancellationToken) => RunAsync(connection =>

@@ -45,12 +45,21 @@ internal sealed partial class SqliteSystemDatabase
         WHERE status = 'DELAYED' AND queue_name = $queue AND delay_until_epoch_ms <= $now
         """;
 
-    public Task<int> ReleaseDelayedAsync(string queueName, CancellationToken cancellationToken) => RunAsync(connection =>
+    private const string NextDelayedSql = """
+        SELECT min(delay_until_epoch_ms) FROM workflow_status WHERE status = 'DELAYED' AND queue_name = $queue AND delay_until_epoch_ms > $now
+        """;
+
+    public Task<long?> ReleaseDelayedAsync(string queueName, CancellationToken cancellationToken) => RunAsync<long?>(connection =>
     {
+        var now = NowMs();
         var update = Command(connection, ReleaseDelayedSql);
         Bind(update, "$queue", queueName);
-        Bind(update, "$now", NowMs());
-        return update.ExecuteNonQuery();
+        Bind(update, "$now", now);
+        update.ExecuteNonQuery();
+        var next = Command(connection, NextDelayedSql);
+        Bind(next, "$queue", queueName);
+        Bind(next, "$now", now);
+        return next.ExecuteScalar() is long due ? due : null;
     }, cancellationToken);
 
     private const string BudgetSql = """
