@@ -223,8 +223,8 @@ internal sealed class QueueDispatcher
                 _runtime.ApplicationVersion,
                 IsLatestVersion,
                 _runtime.Options.ApplicationName);
-            var claimed = await _runtime.Database.DequeueAsync(request, stopping).ConfigureAwait(false);
-            contended |= ReferenceEquals(claimed, ISystemDatabase.DequeueContended);
+            var (claimed, lost) = await _runtime.Database.DequeueAsync(request, stopping).ConfigureAwait(false);
+            contended |= lost;
             foreach (var workflow in claimed)
             {
                 await StartAsync(loop, workflow).ConfigureAwait(false);

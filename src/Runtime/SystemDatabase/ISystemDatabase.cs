@@ -121,12 +121,9 @@ internal partial interface ISystemDatabase : IAsyncDisposable
     /// <summary>Claims up to the request's budget of ENQUEUED workflows of a queue in priority then enqueue order, within the queue's
     /// global, rate and partition limits (DBOS's algorithm: repeatable read with NOWAIT when a limit is shared, else read committed with
     /// SKIP LOCKED). Each claimed row becomes PENDING with a new owner token of <see cref="DequeueRequest.InstanceId"/>. Returns the
-    /// claimed workflows; an empty list when there is nothing to take, and <see cref="DequeueContended"/> (empty too) when another
-    /// process holds the rows or changed them meanwhile (contention: worth trying again soon).</summary>
-    Task<IReadOnlyList<ClaimedWorkflow>> DequeueAsync(DequeueRequest request, CancellationToken cancellationToken);
-
-    /// <summary>The empty result of a dequeue that lost a race with another process (compared by reference).</summary>
-    static readonly IReadOnlyList<ClaimedWorkflow> DequeueContended = new ClaimedWorkflow[0];
+    /// claimed workflows (none when there is nothing to take), and whether another process held the rows or changed them meanwhile
+    /// (<see cref="DequeueResult.Contended"/>: worth trying again soon).</summary>
+    Task<DequeueResult> DequeueAsync(DequeueRequest request, CancellationToken cancellationToken);
 
     /// <summary>How many workflows are ENQUEUED on each of the queues (every name present, zero when none).</summary>
     Task<IReadOnlyDictionary<string, long>> GetQueueDepthsAsync(IReadOnlyList<string> queueNames, CancellationToken cancellationToken);
@@ -270,5 +267,13 @@ internal sealed record RecoveryClaim(string WorkflowId, string? ExpectedOwnerXid
 
 /// <summary>A workflow claimed for recovery: its row (with inputs) and the operations recorded so far.</summary>
 internal sealed record ClaimedWorkflow(WorkflowStatusRow Row, IReadOnlyList<OperationRecord> Operations);
+
+/// <summary>What one dequeue claimed; <see cref="Contended"/> when it lost the head rows to another process.</summary>
+internal sealed record DequeueResult(IReadOnlyList<ClaimedWorkflow> Claimed, bool Contended)
+{
+    public static readonly DequeueResult Nothing = new([], false);
+
+    public static readonly DequeueResult Lost = new([], true);
+}
 
 internal sealed record PendingWorkflow(string WorkflowId, string? Name, string? ClassName, string? OwnerXid, long RecoveryAttempts, string? QueueName);

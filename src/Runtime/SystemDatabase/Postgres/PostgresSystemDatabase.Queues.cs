@@ -116,7 +116,7 @@ internal sealed partial class PostgresSystemDatabase
     private string? _partitionsSql;
     private string? _reenqueueSql;
 
-    public async Task<IReadOnlyList<ClaimedWorkflow>> DequeueAsync(DequeueRequest request, CancellationToken cancellationToken)
+    public async Task<DequeueResult> DequeueAsync(DequeueRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var shared = request.GlobalConcurrency is not null || request.RateLimit is not null;
@@ -165,11 +165,11 @@ internal sealed partial class PostgresSystemDatabase
                 claimed.Add(new ClaimedWorkflow(row, operations is not null && operations.TryGetValue(row.WorkflowId, out var recorded) ? recorded : []));
             }
 
-            return claimed;
+            return new DequeueResult(claimed, Contended: false);
         }
         catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.SerializationFailure)
         {
-            return ISystemDatabase.DequeueContended; // another process is dequeuing the same rows: it takes them; the caller tries again soon
+            return DequeueResult.Lost; // another process is dequeuing the same rows: it takes them; the caller tries again soon
         }
     }
 

@@ -88,8 +88,8 @@ internal sealed partial class SqliteSystemDatabase
         WHERE workflow_uuid = $id AND status = 'ENQUEUED'
         """;
 
-    public Task<IReadOnlyList<ClaimedWorkflow>> DequeueAsync(DequeueRequest request, CancellationToken cancellationToken)
-        => RunInTransactionAsync<IReadOnlyList<ClaimedWorkflow>>(connection =>
+    public Task<DequeueResult> DequeueAsync(DequeueRequest request, CancellationToken cancellationToken)
+        => RunInTransactionAsync(connection =>
         {
             var now = NowMs();
             var budget = request.MaxTasks;
@@ -113,7 +113,7 @@ internal sealed partial class SqliteSystemDatabase
 
             if (budget <= 0)
             {
-                return [];
+                return DequeueResult.Nothing;
             }
 
             var ids = new List<string>();
@@ -149,7 +149,7 @@ internal sealed partial class SqliteSystemDatabase
                 }
             }
 
-            return claimed;
+            return new DequeueResult(claimed, Contended: false);
         }, cancellationToken);
 
     private ClaimedWorkflow ReadClaimed(SqliteConnection connection, string workflowId)
