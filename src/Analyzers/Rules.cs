@@ -174,6 +174,14 @@ internal static class Rules
         DiagnosticSeverity.Warning,
         "A patch is recorded under its name (DBOS.patch-<name>), and every execution of the workflow, in any version of the code, must ask for the same name at the same place. A computed name can change between the first run and a replay.");
 
+    public static readonly DiagnosticDescriptor NoJsonMetadata = Create(
+        "DBOS021",
+        "Stored value without JSON metadata in a Native AOT build",
+        "{0} has type '{1}', which this Native AOT or trimmed build cannot serialize without reflection: add [JsonSerializable(typeof({1}))] to a JsonSerializerContext in this project (DBOS registers it), or give DBOS a context that has it in DbosOptions.JsonTypeInfoResolvers",
+        Design,
+        DiagnosticSeverity.Warning,
+        "With PublishAot, PublishTrimmed, IsAotCompatible or JsonSerializerIsReflectionEnabledByDefault=false, System.Text.Json has no reflection, so DBOS can store only values whose types have source-generated metadata: the built-in types (primitives, dates, GUIDs, JSON trees, common arrays, lists and dictionaries) and the types of the project's JsonSerializerContexts. Otherwise the workflow fails at run time with a serialization error.");
+
     private static DiagnosticDescriptor Create(string id, string title, string message, string category, DiagnosticSeverity severity, string description, params string[] tags)
         => new(id, title, message, category, severity, isEnabledByDefault: true, description: description, helpLinkUri: HelpLinkBase + id + ".md", customTags: tags);
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Security.Claims;
@@ -105,7 +106,25 @@ internal sealed class DbosMiddleware(RequestDelegate next, IOptions<DbosAspNetCo
     private static Task WriteErrorAsync(HttpContext context, string message, int? code, string error)
     {
         context.Response.ContentType = "application/json; charset=utf-8";
-        var body = new Dictionary<string, object?> { ["message"] = message, ["dbos_error_code"] = code, ["dbos_error"] = error };
-        return context.Response.WriteAsync(JsonSerializer.Serialize(body), context.RequestAborted);
+        // Written field by field: no reflection, so the middleware works in Native AOT apps.
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("message", message);
+            if (code is { } value)
+            {
+                writer.WriteNumber("dbos_error_code", value);
+            }
+            else
+            {
+                writer.WriteNull("dbos_error_code");
+            }
+
+            writer.WriteString("dbos_error", error);
+            writer.WriteEndObject();
+        }
+
+        return context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).AsTask();
     }
 }

@@ -29,11 +29,12 @@ public sealed class DbosGenerator : IIncrementalGenerator
         public const string Invocations = nameof(Invocations);
         public const string Candidates = nameof(Candidates);
         public const string CallSites = nameof(CallSites);
+        public const string JsonContexts = nameof(JsonContexts);
 
         public static readonly string[] All =
         [
             Workflows, Steps, Transactions, DurableMethods, Plans, Classes,
-            InterceptableNames, InterceptableIds, Invocations, Candidates, CallSites,
+            InterceptableNames, InterceptableIds, Invocations, Candidates, CallSites, JsonContexts,
         ];
     }
 
@@ -83,9 +84,19 @@ public sealed class DbosGenerator : IIncrementalGenerator
 
         context.RegisterSourceOutput(classes, static (spc, plan) => spc.AddSource(ClassEmitter.HintName(plan), ClassEmitter.Emit(plan)));
 
-        context.RegisterSourceOutput(plans, static (spc, plans) =>
+        // The app's JsonSerializerContexts: registered with the runtime so that Native AOT apps serialize their own types.
+        var jsonContexts = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                JsonContextParser.JsonSerializableAttribute,
+                static (node, _) => node is ClassDeclarationSyntax,
+                static (ctx, ct) => JsonContextParser.Parse(ctx, ct))
+            .Collect()
+            .Select(static (contexts, _) => JsonContextParser.Distinct(contexts))
+            .WithTrackingName(TrackingNames.JsonContexts);
+
+        context.RegisterSourceOutput(plans.Combine(jsonContexts), static (spc, pair) =>
         {
-            if (RegistrationEmitter.Emit(plans) is { } source)
+            if (RegistrationEmitter.Emit(pair.Left, pair.Right) is { } source)
             {
                 spc.AddSource(RegistrationEmitter.HintName, source);
             }

@@ -1,6 +1,8 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Dbos.Serialization;
 using Microsoft.Extensions.Logging;
 
@@ -74,6 +76,11 @@ public sealed partial class DbosOptions
 
     /// <summary>Options for the default portable JSON serializer (ignored when <see cref="Serializer"/> is set).</summary>
     public JsonSerializerOptions? JsonSerializerOptions { get; set; }
+
+    /// <summary>Where the portable JSON serializer finds metadata of types besides the built-in ones, e.g. a
+    /// <see cref="System.Text.Json.Serialization.JsonSerializerContext"/> of another assembly. Native AOT apps need it for
+    /// every type they pass; the contexts declared in assemblies with workflows are found without it (docs/aot.md).</summary>
+    public IList<IJsonTypeInfoResolver> JsonTypeInfoResolvers { get; } = new List<IJsonTypeInfoResolver>();
 
     /// <summary>A serializer to use instead of portable JSON. Rows it writes carry its <see cref="IDbosSerializer.Name"/>;
     /// other DBOS clients can read only <c>portable_json</c> rows.</summary>

@@ -54,7 +54,9 @@ public sealed partial class DbosRuntime : IAsyncDisposable
         _services = services ?? EmptyServiceProvider.Instance;
         var loggerFactory = Options.LoggerFactory ?? services?.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
         Logger = loggerFactory.CreateLogger("Dbos");
-        Serializer = Options.Serializer ?? (Options.JsonSerializerOptions is null ? PortableJsonSerializer.Default : new PortableJsonSerializer(Options.JsonSerializerOptions));
+        Serializer = Options.Serializer ?? (Options.JsonSerializerOptions is null && Options.JsonTypeInfoResolvers.Count == 0
+            ? PortableJsonSerializer.Default
+            : new PortableJsonSerializer(Options.JsonSerializerOptions, Options.JsonTypeInfoResolvers));
         ExecutorId = client ? string.Empty
             : string.IsNullOrWhiteSpace(Options.ExecutorId)
             ? (Environment.GetEnvironmentVariable("DBOS__VMID") is { Length: > 0 } vmid ? vmid : "local")

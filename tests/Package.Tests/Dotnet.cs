@@ -35,6 +35,10 @@ public static class Dotnet
 
     /// <summary>Runs <paramref name="fileName"/> (dotnet, or an installed tool) as <see cref="Run"/> runs dotnet.</summary>
     public static ProcessResult Exec(string fileName, string workingDirectory, params string[] arguments)
+        => Exec(fileName, workingDirectory, Timeout, arguments);
+
+    /// <summary>As <see cref="Exec(string, string, string[])"/>, for commands that may take longer (a Native AOT publish).</summary>
+    public static ProcessResult Exec(string fileName, string workingDirectory, TimeSpan timeout, params string[] arguments)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -71,10 +75,10 @@ public static class Dotnet
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        if (!process.WaitForExit(Timeout))
+        if (!process.WaitForExit(timeout))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{fileName} {string.Join(' ', arguments)} did not finish within {Timeout}:\n{output}");
+            throw new TimeoutException($"{fileName} {string.Join(' ', arguments)} did not finish within {timeout}:\n{output}");
         }
 
         process.WaitForExit(); // drains the redirected output

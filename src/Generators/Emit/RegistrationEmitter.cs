@@ -4,7 +4,8 @@ using static Dbos.Generators.Emit.Emitter;
 
 namespace Dbos.Generators.Emit;
 
-/// <summary>Emits <c>Dbos.Registration.g.cs</c>: a module initializer that registers every workflow and the DI services.</summary>
+/// <summary>Emits <c>Dbos.Registration.g.cs</c>: a module initializer that registers every workflow, the app's
+/// <c>JsonSerializerContext</c>s and the DI services.</summary>
 internal static class RegistrationEmitter
 {
     public const string HintName = "Dbos.Registration.g.cs";
@@ -12,7 +13,7 @@ internal static class RegistrationEmitter
     private const string ServiceCollectionExtensions = "global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions";
 
     /// <summary>The file's text, or <c>null</c> when there is nothing to register.</summary>
-    public static string? Emit(EquatableArray<ClassPlan> plans)
+    public static string? Emit(EquatableArray<ClassPlan> plans, EquatableArray<string> jsonContexts)
     {
         var accessible = plans.Where(p => p.Class.IsAccessible).ToList();
         var workflows = accessible
@@ -23,7 +24,7 @@ internal static class RegistrationEmitter
             .Where(p => !p.Class.IsStatic && !p.Class.IsAbstract && p.Methods.Any(m => !m.Method.IsStatic))
             .ToList();
         var clients = accessible.Where(p => p.HasClient).ToList();
-        if (workflows.Count == 0 && instanceClasses.Count == 0 && clients.Count == 0)
+        if (workflows.Count == 0 && instanceClasses.Count == 0 && clients.Count == 0 && jsonContexts.Count == 0)
         {
             return null;
         }
@@ -53,6 +54,12 @@ internal static class RegistrationEmitter
             }
 
             writer.WriteLine(Runtime + ".RegisterWorkflow(" + (workflow.Method.Kind == DurableKind.Workflow ? Descriptor(workflow) : TemporaryWorkflow(workflow)) + ");");
+        }
+
+        foreach (var jsonContext in jsonContexts)
+        {
+            // Metadata for the app's own types, which Native AOT apps cannot serialize by reflection.
+            writer.WriteLine(Runtime + ".RegisterJsonTypeInfoResolver(" + jsonContext + ".Default);");
         }
 
         if (instanceClasses.Count > 0 || clients.Count > 0)

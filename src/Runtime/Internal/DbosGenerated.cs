@@ -25,6 +25,11 @@ public static class DbosGenerated
         WorkflowRegistry.Global.RegisterSchedule(new Scheduling.StaticSchedule(workflow, cron, timeZone, queue));
     }
 
+    /// <summary>Adds a <see cref="System.Text.Json.Serialization.JsonSerializerContext"/> of the assembly to the metadata the
+    /// portable JSON serializer consults (called from a generated module initializer; Native AOT apps rely on it).</summary>
+    public static void RegisterJsonTypeInfoResolver(System.Text.Json.Serialization.Metadata.IJsonTypeInfoResolver resolver)
+        => Serialization.DbosTypeInfoResolver.Register(resolver);
+
     /// <summary>Adds DI registrations (workflow classes, typed clients) that <c>AddDbos</c> applies.</summary>
     public static void RegisterServices(Action<IServiceCollection> register) => WorkflowRegistry.Global.RegisterServices(register);
 

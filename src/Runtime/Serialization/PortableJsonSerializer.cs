@@ -7,6 +7,7 @@ using System.Reflection;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Dbos.Serialization;
 
@@ -26,12 +27,20 @@ public sealed class PortableJsonSerializer : IDbosSerializer
     private readonly JsonSerializerOptions _options;
 
     public PortableJsonSerializer(JsonSerializerOptions? options = null)
+        : this(options, [])
     {
-        _options = options ?? new JsonSerializerOptions(JsonSerializerDefaults.Web)
-        {
-            NumberHandling = JsonNumberHandling.Strict,
-        };
-        _options.MakeReadOnly(populateMissingResolver: true);
+    }
+
+    /// <summary>A serializer that also finds types' metadata in <paramref name="resolvers"/> (<see cref="DbosOptions.JsonTypeInfoResolvers"/>).</summary>
+    internal PortableJsonSerializer(JsonSerializerOptions? options, IEnumerable<IJsonTypeInfoResolver> resolvers)
+    {
+        ArgumentNullException.ThrowIfNull(resolvers);
+        // A copy: the app's options stay as they were, and the resolver chain below adds the built-in and registered metadata.
+        _options = options is null
+            ? new JsonSerializerOptions(JsonSerializerDefaults.Web) { NumberHandling = JsonNumberHandling.Strict }
+            : new JsonSerializerOptions(options);
+        _options.TypeInfoResolver = new DbosTypeInfoResolver([options?.TypeInfoResolver, .. resolvers]);
+        _options.MakeReadOnly();
     }
 
     public string Name => FormatName;
@@ -49,7 +58,7 @@ public sealed class PortableJsonSerializer : IDbosSerializer
 
         try
         {
-            return JsonSerializer.Serialize(value, type, _options);
+            return JsonSerializer.Serialize(value, TypeInfo(type));
         }
         catch (Exception e) when (e is NotSupportedException or InvalidOperationException or JsonException or ArgumentException)
         {
@@ -68,7 +77,7 @@ public sealed class PortableJsonSerializer : IDbosSerializer
 
         try
         {
-            return JsonSerializer.Deserialize(text, type, _options);
+            return JsonSerializer.Deserialize(text, TypeInfo(type));
         }
         catch (Exception e) when (e is NotSupportedException or JsonException or InvalidOperationException or ArgumentException)
         {
@@ -91,7 +100,7 @@ public sealed class PortableJsonSerializer : IDbosSerializer
                 var type = i < types.Count ? types[i] : arguments[i]?.GetType() ?? typeof(object);
                 try
                 {
-                    JsonSerializer.Serialize(writer, arguments[i], type, _options);
+                    JsonSerializer.Serialize(writer, arguments[i], TypeInfo(type));
                 }
                 catch (Exception e) when (e is NotSupportedException or InvalidOperationException or JsonException or ArgumentException)
                 {
@@ -137,7 +146,7 @@ public sealed class PortableJsonSerializer : IDbosSerializer
                     throw new DbosSerializationException($"Stored workflow inputs have more arguments than the workflow's {types.Count} parameters.");
                 }
 
-                values[index] = element.Deserialize(types[index], _options);
+                values[index] = element.Deserialize(TypeInfo(types[index]));
                 index++;
             }
 
@@ -350,6 +359,22 @@ public sealed class PortableJsonSerializer : IDbosSerializer
         catch (TargetInvocationException)
         {
             return null;
+        }
+    }
+
+    /// <summary>The metadata values of <paramref name="type"/> are read and written with; without reflection, an error that
+    /// says how to provide it.</summary>
+    internal JsonTypeInfo TypeInfo(Type type) => TypeInfo(_options, type);
+
+    internal static JsonTypeInfo TypeInfo(JsonSerializerOptions options, Type type)
+    {
+        try
+        {
+            return options.GetTypeInfo(type);
+        }
+        catch (NotSupportedException e) when (!DbosTypeInfoResolver.ReflectionEnabled && options.TypeInfoResolver?.GetTypeInfo(type, options) is null)
+        {
+            throw new NotSupportedException(DbosTypeInfoResolver.Missing(type), e);
         }
     }
 

@@ -30,7 +30,7 @@ internal sealed class SuperJsonSerializer : IDbosSerializer
         _portable = new PortableJsonSerializer(portableOptions);
         _options = new JsonSerializerOptions(portableOptions);
         _options.NumberHandling |= JsonNumberHandling.AllowNamedFloatingPointLiterals;
-        _options.MakeReadOnly(populateMissingResolver: true);
+        _options.MakeReadOnly();
     }
 
     public string Name => SuperJson.FormatName;
@@ -48,7 +48,7 @@ internal sealed class SuperJsonSerializer : IDbosSerializer
         var node = SuperJson.Decode(text);
         try
         {
-            return node.Deserialize(type, _options);
+            return node.Deserialize(PortableJsonSerializer.TypeInfo(_options, type));
         }
         catch (Exception e) when (e is NotSupportedException or JsonException or InvalidOperationException or ArgumentException)
         {
@@ -78,7 +78,7 @@ internal sealed class SuperJsonSerializer : IDbosSerializer
         {
             try
             {
-                values[i] = positional[i].Deserialize(types[i], _options);
+                values[i] = positional[i].Deserialize(PortableJsonSerializer.TypeInfo(_options, types[i]));
             }
             catch (Exception e) when (e is NotSupportedException or JsonException or InvalidOperationException or ArgumentException)
             {

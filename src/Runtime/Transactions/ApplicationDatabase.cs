@@ -105,7 +105,7 @@ internal sealed class ApplicationDatabase
             return;
         }
 
-        await using var command = Command(connection, null, sql.DeleteOutputs, JsonSerializer.Serialize(workflowIds));
+        await using var command = Command(connection, null, sql.DeleteOutputs, JsonSerializer.Serialize([.. workflowIds], Serialization.DbosJsonContext.Default.StringArray));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 

@@ -8,6 +8,7 @@ using Dbos.Serialization;
 using Dbos.SystemDatabase;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -242,7 +243,7 @@ internal static class TransactionExecutor
                         result = await Invoke(body).ConfigureAwait(false);
                     }
                 }
-                catch (InvalidOperationException e) when (e.TargetSite?.Name == "EnsureNoTransactions")
+                catch (InvalidOperationException e) when (e.Message == RelationalStrings.TransactionAlreadyStarted)
                 {
                     // Database.BeginTransaction(): EF Core refuses it before the guard hears of it.
                     throw new InvalidOperationException(TransactionGuard.BeginMessage, e);

@@ -27,6 +27,7 @@ namespace Dbos.Generated
             global::Dbos.Internal.DbosGenerated.RegisterWorkflow(global::Shop.Security.Vault.__Dbos.RotateAsync_Workflow);
             global::Dbos.Internal.DbosGenerated.RegisterWorkflow(global::Shop.Security.Vault.__Dbos.StoreAsync_TemporaryWorkflow);
             global::Dbos.Internal.DbosGenerated.RegisterWorkflow(global::Shop.Shipping.Carrier.__Dbos.BookAsync_Workflow);
+            global::Dbos.Internal.DbosGenerated.RegisterJsonTypeInfoResolver(global::Shop.ShopJsonContext.Default);
             global::Dbos.Internal.DbosGenerated.RegisterServices(static services =>
             {
                 global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddTransient<global::Shop.Billing.Accounts.Invoices>(services);
