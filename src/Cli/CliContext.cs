@@ -191,6 +191,21 @@ internal sealed class CliContext
         await Output.WriteLineAsync(JsonSerializer.Serialize(value, CliJson.Options));
     }
 
+    /// <summary>How a command that did one thing ends: its JSON with <c>--json</c>, else one line for people.</summary>
+    public async Task<int> ReportAsync<TJson>(ParseResult parse, TJson json, string text)
+    {
+        if (parse.GetValue(Json))
+        {
+            await WriteJsonAsync(json);
+        }
+        else
+        {
+            await Output.WriteLineAsync(text);
+        }
+
+        return ExitCodes.Ok;
+    }
+
     /// <summary>How a command that shows rows ends: their JSON with <c>--json</c>, else the table for people.</summary>
     public async Task<int> ShowAsync<TJson>(ParseResult parse, Func<TJson> json, Func<DateTimeOffset, IRenderable> table)
     {

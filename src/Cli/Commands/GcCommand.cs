@@ -30,16 +30,7 @@ internal static class GcCommand
             }
 
             var deleted = await client.GarbageCollectAsync(age, rows, cancellationToken);
-            if (parse.GetValue(context.Json))
-            {
-                await context.WriteJsonAsync(new { deleted });
-            }
-            else
-            {
-                await context.Output.WriteLineAsync($"Deleted {deleted} finished workflows.");
-            }
-
-            return ExitCodes.Ok;
+            return await context.ReportAsync(parse, new { deleted }, $"Deleted {deleted} finished workflows.");
         });
         return command;
     }

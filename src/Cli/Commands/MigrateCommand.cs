@@ -14,16 +14,7 @@ internal static class MigrateCommand
             var options = context.Options(parse);
             await DbosClient.MigrateAsync(options, cancellationToken);
             var version = await DbosClient.ReadSchemaVersionAsync(options, cancellationToken);
-            if (parse.GetValue(context.Json))
-            {
-                await context.WriteJsonAsync(new { migrated = true, schemaVersion = version });
-            }
-            else
-            {
-                await context.Output.WriteLineAsync($"The system database is at schema version {version}.");
-            }
-
-            return ExitCodes.Ok;
+            return await context.ReportAsync(parse, new { migrated = true, schemaVersion = version }, $"The system database is at schema version {version}.");
         });
         return command;
     }

@@ -34,16 +34,7 @@ internal static class ResetCommand
             }
 
             await DbosClient.DropSchemaAsync(options, cancellationToken);
-            if (parse.GetValue(context.Json))
-            {
-                await context.WriteJsonAsync(new { reset = true });
-            }
-            else
-            {
-                await context.Output.WriteLineAsync($"Reset {Describe(options)}: the DBOS schema was deleted.");
-            }
-
-            return ExitCodes.Ok;
+            return await context.ReportAsync(parse, new { reset = true }, $"Reset {Describe(options)}: the DBOS schema was deleted.");
         });
         return command;
     }

@@ -93,16 +93,7 @@ internal static class ScheduleCommands
             var scheduleName = parse.GetValue(name)!;
             await RequireAsync(client, scheduleName, cancellationToken);
             var handle = await client.TriggerScheduleAsync(scheduleName, cancellationToken);
-            if (parse.GetValue(context.Json))
-            {
-                await context.WriteJsonAsync(new { scheduleName, workflowId = handle.WorkflowId });
-            }
-            else
-            {
-                await context.Output.WriteLineAsync($"Enqueued workflow {handle.WorkflowId}.");
-            }
-
-            return ExitCodes.Ok;
+            return await context.ReportAsync(parse, new { scheduleName, workflowId = handle.WorkflowId }, $"Enqueued workflow {handle.WorkflowId}.");
         });
         return command;
     }
@@ -158,16 +149,7 @@ internal static class ScheduleCommands
                 throw NoSuchSchedule(scheduleName);
             }
 
-            if (parse.GetValue(context.Json))
-            {
-                await context.WriteJsonAsync(new { scheduleName, deleted = true });
-            }
-            else
-            {
-                await context.Output.WriteLineAsync($"Deleted schedule {scheduleName}.");
-            }
-
-            return ExitCodes.Ok;
+            return await context.ReportAsync(parse, new { scheduleName, deleted = true }, $"Deleted schedule {scheduleName}.");
         });
         return command;
     }
@@ -183,16 +165,7 @@ internal static class ScheduleCommands
     {
         var schedule = await RequireAsync(client, scheduleName, cancellationToken);
         var status = Format.ScheduleStatus(schedule.Status);
-        if (parse.GetValue(context.Json))
-        {
-            await context.WriteJsonAsync(new { scheduleName, status });
-        }
-        else
-        {
-            await context.Output.WriteLineAsync($"Schedule {scheduleName} is {status}.");
-        }
-
-        return ExitCodes.Ok;
+        return await context.ReportAsync(parse, new { scheduleName, status }, $"Schedule {scheduleName} is {status}.");
     }
 
     private static ScheduleStatus ParseStatus(string text) => text.Trim().ToUpperInvariant() switch

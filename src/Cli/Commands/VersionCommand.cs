@@ -16,16 +16,7 @@ internal static class VersionCommand
         {
             var tool = Informational(typeof(VersionCommand).Assembly);
             var runtime = Informational(typeof(DbosClient).Assembly);
-            if (parse.GetValue(context.Json))
-            {
-                await context.WriteJsonAsync(new { version = tool, runtime, dotnet = Environment.Version.ToString() });
-            }
-            else
-            {
-                await context.Output.WriteLineAsync($"dbos {tool} (Dbos runtime {runtime}, .NET {Environment.Version})");
-            }
-
-            return ExitCodes.Ok;
+            return await context.ReportAsync(parse, new { version = tool, runtime, dotnet = Environment.Version.ToString() }, $"dbos {tool} (Dbos runtime {runtime}, .NET {Environment.Version})");
         });
         return command;
     }
@@ -59,16 +50,7 @@ internal static class VersionCommand
                 throw new CliException(ExitCodes.Failed, e.Message); // an unknown version, like an unknown workflow
             }
 
-            if (parse.GetValue(context.Json))
-            {
-                await context.WriteJsonAsync(new { versionName, latest = true });
-            }
-            else
-            {
-                await context.Output.WriteLineAsync($"Application version {versionName} is the latest.");
-            }
-
-            return ExitCodes.Ok;
+            return await context.ReportAsync(parse, new { versionName, latest = true }, $"Application version {versionName} is the latest.");
         });
         return command;
     }

@@ -183,16 +183,7 @@ internal static class WorkflowCommands
         {
             var workflowId = parse.GetValue(id)!;
             await client.DeleteWorkflowAsync(workflowId, parse.GetValue(children), cancellationToken);
-            if (parse.GetValue(context.Json))
-            {
-                await context.WriteJsonAsync(new { workflowId, deleted = true });
-            }
-            else
-            {
-                await context.Output.WriteLineAsync($"Deleted workflow {workflowId}.");
-            }
-
-            return ExitCodes.Ok;
+            return await context.ReportAsync(parse, new { workflowId, deleted = true }, $"Deleted workflow {workflowId}.");
         });
         return command;
     }
